@@ -1,0 +1,133 @@
+"""Exceptions raised by polycloud.
+
+PolycloudError
+├── SpecError (ValueError)          the spec cannot be deployed as written; carries the Report
+├── AdapterError
+│   ├── UnknownProviderError (LookupError)
+│   ├── MissingDependencyError (ImportError)
+│   └── InvalidAdapterError (TypeError)
+└── ProviderError                   a cloud API call failed; __cause__ is the SDK error
+    ├── AuthError
+    ├── NotFoundError
+    ├── ConflictError
+    └── ThrottledError
+
+Adapters translate SDK exceptions at their boundary (``raise ... from exc``); the core
+never imports botocore, azure.core or google.api_core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from polycloud.findings import Report
+
+
+class PolycloudError(Exception):
+    """Base class for every error polycloud raises on purpose."""
+
+
+class SpecError(PolycloudError, ValueError):
+    """The function spec cannot be deployed as written; ``report`` holds the findings."""
+
+    def __init__(self, report: Report, message: str | None = None) -> None:
+        self.report = report
+        errors = report.errors
+        if message is None:
+            lines = [f"  - {f.describe()}" for f in errors] or ["  - (no findings)"]
+            noun = "error" if len(errors) == 1 else "errors"
+            message = f"the spec has {len(errors)} {noun}:\n" + "\n".join(lines)
+        super().__init__(message)
+
+
+class AdapterError(PolycloudError):
+    """An adapter cannot be found, imported or used."""
+
+
+class UnknownProviderError(AdapterError, LookupError):
+    """No adapter is registered under the requested provider name."""
+
+    def __init__(self, name: str, available: Sequence[str]) -> None:
+        self.name = name
+        self.available = tuple(available)
+        known = ", ".join(self.available) or "none"
+        super().__init__(f"unknown provider {name!r}; known providers: {known}")
+
+
+class MissingDependencyError(AdapterError, ImportError):
+    """A cloud SDK (an optional extra of polycloud) is not installed."""
+
+    def __init__(self, what: str, install: str) -> None:
+        self.install = install
+        super().__init__(f"{what} is not installed; run: pip install '{install}'")
+
+
+class InvalidAdapterError(AdapterError, TypeError):
+    """An entry point is registered as an adapter but does not behave like one."""
+
+
+class ProviderError(PolycloudError):
+    """A cloud API call failed.
+
+    ``changed`` lists what the failed deploy had already changed before the error, so
+    nothing is left half-deployed without saying so.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str,
+        operation: str,
+        code: str | None = None,
+        status: int | None = None,
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        transient: bool = False,
+    ) -> None:
+        self.message = message
+        self.provider = provider
+        self.operation = operation
+        self.code = code
+        self.status = status
+        self.request_id = request_id
+        self.retry_after = retry_after
+        self.transient = transient
+        self.changed: list[str] = []
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        parts = [f"{self.provider} {self.operation} failed"]
+        detail = ", ".join(
+            f"{k} {v}"
+            for k, v in (("code", self.code), ("status", self.status), ("request id", self.request_id))
+            if v is not None
+        )
+        if detail:
+            parts.append(f" ({detail})")
+        parts.append(f": {self.message}")
+        if self.changed:
+            parts.append("\nalready changed before the failure: " + "; ".join(self.changed))
+        return "".join(parts)
+
+
+class AuthError(ProviderError):
+    """The credentials were missing, invalid or not allowed to make the call."""
+
+
+class NotFoundError(ProviderError):
+    """The resource does not exist."""
+
+
+class ConflictError(ProviderError):
+    """The resource is busy or in a conflicting state (often transient)."""
+
+
+class ThrottledError(ProviderError):
+    """The provider asked us to slow down."""
+
+    def __init__(self, message: str, **kwargs: object) -> None:
+        kwargs.setdefault("transient", True)
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]

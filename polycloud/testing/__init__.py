@@ -1,0 +1,6 @@
+"""Offline fakes of the cloud control planes and the adapter contract suite.
+
+``polycloud.testing.fakes`` holds the request -> response core every fake builds on;
+``azure`` and ``gcp`` fake the ARM ``Microsoft.Web`` and Cloud Run v2 REST APIs with
+``responses``; AWS is faked with moto. Importing this package imports no cloud SDK.
+"""

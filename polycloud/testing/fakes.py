@@ -1,0 +1,153 @@
+"""The plain request -> response core of every polycloud fake, and its ``responses`` front end.
+
+A fake is a ``FakeService``: ``handle(FakeRequest) -> FakeResponse``, with no I/O, so the same
+core can be driven by ``responses`` (tests) or served over HTTP (a sandbox). Faults queued with
+``inject`` answer the next calls before the service sees them: an HTTP status (429 with
+``Retry-After``, 500, 503) or a dropped connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlsplit
+
+if TYPE_CHECKING:
+    import requests
+    import responses
+
+__all__ = ["Fault", "FakeRequest", "FakeResponse", "FakeService"]
+
+_METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE", "HEAD")
+
+
+@dataclass
+class FakeRequest:
+    """One HTTP request as the fake sees it (``body`` is parsed JSON, or None)."""
+
+    method: str
+    path: str
+    query: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+
+    @property
+    def is_write(self) -> bool:
+        """True for anything but GET/HEAD."""
+        return self.method not in ("GET", "HEAD")
+
+
+@dataclass
+class FakeResponse:
+    """One HTTP answer: status, JSON body (or None) and headers."""
+
+    status: int
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A queued failure: an HTTP ``status`` or, with ``drop``, a dropped connection."""
+
+    status: int = 500
+    retry_after: float | None = None
+    drop: bool = False
+    body: Any = None
+
+
+class FakeService:
+    """Base of the stateful fakes: call log, fault injection, and the ``responses`` front end.
+
+    Subclasses set ``base_url`` and implement ``dispatch``.
+    """
+
+    base_url: str = "https://fake.invalid"
+
+    def __init__(self, *, base_url: str | None = None) -> None:
+        if base_url is not None:
+            self.base_url = base_url.rstrip("/")
+        self.calls: list[FakeRequest] = []
+        self._faults: deque[Fault] = deque()
+
+    # -- the core ----------------------------------------------------------------
+    def handle(self, request: FakeRequest) -> FakeResponse | Fault:
+        """Answer one request: a queued fault first, else the service's own answer."""
+        self.calls.append(request)
+        if self._faults:
+            return self._faults.popleft()
+        return self.dispatch(request)
+
+    def dispatch(self, request: FakeRequest) -> FakeResponse:
+        """The service's own answer; subclasses implement it."""
+        raise NotImplementedError
+
+    def fault_body(self, status: int) -> Any:
+        """The error body an injected fault answers with; subclasses use their API's shape."""
+        return {"error": {"code": str(status), "message": "injected fault"}}
+
+    def inject(
+        self, count: int = 1, *, status: int = 500, retry_after: float | None = None, drop: bool = False
+    ) -> None:
+        """Fail the next ``count`` calls with ``status`` (or a dropped connection)."""
+        self._faults.extend(Fault(status=status, retry_after=retry_after, drop=drop) for _ in range(count))
+
+    @property
+    def writes(self) -> list[FakeRequest]:
+        """The calls that could change state."""
+        return [c for c in self.calls if c.is_write]
+
+    def reset_calls(self) -> None:
+        """Forget the call log (state stays)."""
+        self.calls.clear()
+
+    # -- the responses front end -------------------------------------------------
+    def install(self, mock: responses.RequestsMock) -> None:
+        """Route every request to ``base_url`` through this fake."""
+        pattern = re.compile(re.escape(self.base_url) + r"(/.*)?$")
+        for method in _METHODS:
+            mock.add_callback(method, pattern, callback=self._callback)
+
+    @contextlib.contextmanager
+    def activate(self) -> Iterator[FakeService]:
+        """Context manager: a ``responses`` mock that serves this fake (and nothing else)."""
+        import responses
+
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+            self.install(mock)
+            yield self
+
+    def _callback(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], str] | Exception:
+        import requests
+
+        url = urlsplit(prepared.url or "")
+        raw = prepared.body
+        if isinstance(raw, bytes):
+            raw = raw.decode("utf-8")
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        request = FakeRequest(
+            method=(prepared.method or "GET").upper(),
+            path=url.path,
+            query=dict(parse_qsl(url.query, keep_blank_values=True)),
+            headers={k.lower(): v for k, v in prepared.headers.items()},
+            body=body,
+        )
+        answer = self.handle(request)
+        if isinstance(answer, Fault):
+            if answer.drop:
+                return requests.exceptions.ConnectionError("connection dropped by the fake (injected fault)")
+            headers = {"Content-Type": "application/json"}
+            if answer.retry_after is not None:
+                headers["Retry-After"] = f"{answer.retry_after:g}"
+            return answer.status, headers, json.dumps(answer.body or self.fault_body(answer.status))
+        headers = {"Content-Type": "application/json", **answer.headers}
+        text = "" if answer.body is None else json.dumps(answer.body)
+        return answer.status, headers, text
