@@ -39,8 +39,8 @@ class Adapter(Protocol):
     """Section under ``providers:`` in a spec, e.g. ``aws``."""
     extra: ClassVar[str]
     """pip extra that brings the SDK, e.g. ``polycloud[aws]``."""
-    sdk_modules: ClassVar[tuple[str, ...]]
-    """Import names of the SDK distributions the I/O calls need."""
+    sdk_distributions: ClassVar[tuple[str, ...]]
+    """Distribution names of the SDKs the I/O calls need (checked from metadata, not imported)."""
     limits: ClassVar[ProviderLimits]
     """Plain data; importable without the SDK."""
     sample_image: ClassVar[str]

@@ -3,7 +3,8 @@
 A provider config is plain JSON-like data (nested dicts, lists, scalars) that an adapter's
 ``translate`` makes from a spec and its ``read`` makes from the live resource, in the same
 shape. Nested dicts are compared key by key, so a change names one field (``function.MemorySize``);
-lists and scalars are compared whole.
+lists and scalars are compared whole. Top-level keys that start with ``@`` are facts about
+the resource (``@name``, ``@id``, ``@url``), not settings, and are never diffed.
 """
 
 from __future__ import annotations
@@ -53,7 +54,10 @@ class Change:
 def diff(desired: Mapping[str, Any], live: Mapping[str, Any], prefix: str = "") -> list[Change]:
     """Field-level differences between two configs, sorted by path. None counts as absent."""
     changes: list[Change] = []
-    for key in sorted(set(desired) | set(live)):
+    keys = set(desired) | set(live)
+    if not prefix:
+        keys = {k for k in keys if not str(k).startswith("@")}
+    for key in sorted(keys):
         path = f"{prefix}{key}"
         new, old = desired.get(key), live.get(key)
         if isinstance(new, Mapping) and isinstance(old, Mapping):

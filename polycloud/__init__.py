@@ -1,0 +1,61 @@
+"""polycloud: one serverless function spec, deployed to AWS Lambda, Azure Functions or Cloud Run.
+
+Importing polycloud imports no cloud SDK; each adapter loads its SDK on its first API call.
+"""
+
+from polycloud.adapter import Adapter, Imported
+from polycloud.deploy import deploy, export, migrate, plan
+from polycloud.errors import (
+    AdapterError,
+    AuthError,
+    ConflictError,
+    InvalidAdapterError,
+    MissingDependencyError,
+    NotFoundError,
+    PolycloudError,
+    ProviderError,
+    SpecError,
+    ThrottledError,
+    UnknownProviderError,
+)
+from polycloud.findings import Finding, Report, Severity
+from polycloud.limits import ProviderLimits, load_limits
+from polycloud.plan import Change, Deployment, Plan
+from polycloud.source import dump_spec, load_spec
+from polycloud.spec import FunctionSpec
+from polycloud.validate import validate, validate_files
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Adapter",
+    "AdapterError",
+    "AuthError",
+    "Change",
+    "ConflictError",
+    "Deployment",
+    "Finding",
+    "FunctionSpec",
+    "Imported",
+    "InvalidAdapterError",
+    "MissingDependencyError",
+    "NotFoundError",
+    "Plan",
+    "PolycloudError",
+    "ProviderError",
+    "ProviderLimits",
+    "Report",
+    "Severity",
+    "SpecError",
+    "ThrottledError",
+    "UnknownProviderError",
+    "deploy",
+    "dump_spec",
+    "export",
+    "load_limits",
+    "load_spec",
+    "migrate",
+    "plan",
+    "validate",
+    "validate_files",
+]

@@ -1,0 +1,124 @@
+"""validate -> read -> plan -> apply, for one provider; export and migrate between providers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from polycloud import registry
+from polycloud.adapter import Adapter, Imported
+from polycloud.checks import neutral_findings
+from polycloud.errors import SpecError
+from polycloud.findings import Report
+from polycloud.limits import load_limits
+from polycloud.plan import Deployment, Plan, make_plan
+from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
+from polycloud.source import SpecSource
+from polycloud.validate import SpecInput, load_input
+
+__all__ = ["deploy", "export", "migrate", "plan"]
+
+ProviderInput = str | Adapter
+
+
+def _adapter(provider: ProviderInput, spec: FunctionSpec | None, settings: Mapping[str, Any]) -> Adapter:
+    if not isinstance(provider, str):
+        return provider
+    cls = registry.load(provider)
+    merged = {**(cls.settings_from(spec) if spec is not None else {}), **settings}
+    return cls(**merged)
+
+
+def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adapter,
+                    limits: Mapping[str, Any] | None) -> None:
+    report = Report(files=[source.file] if source and source.file else [], providers=[adapter.name])
+    report.extend(neutral_findings(spec))
+    report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
+    if source is not None:
+        report.findings = [source.place(f) for f in report.findings]
+    if not report.ok:
+        raise SpecError(report)
+
+
+def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
+             settings: Mapping[str, Any]) -> tuple[Adapter, Plan]:
+    loaded, source = load_input(spec)
+    adapter = _adapter(provider, loaded, settings)
+    _refuse_invalid(loaded, source, adapter, limits)
+    desired = adapter.translate(loaded)
+    return adapter, make_plan(adapter.name, loaded.name, desired, adapter.read(loaded.name))
+
+
+def plan(spec: SpecInput, provider: ProviderInput, *, limits: Mapping[str, Any] | None = None,
+         **settings: Any) -> Plan:
+    """What ``deploy`` would change, reading the live resource but writing nothing.
+
+    Raises:
+        SpecError: the spec is invalid for this provider (nothing was called).
+        ProviderError: reading the live resource failed.
+    """
+    return _prepare(spec, provider, limits, settings)[1]
+
+
+def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
+           limits: Mapping[str, Any] | None = None, **settings: Any) -> Deployment:
+    """Create or update ``spec`` on ``provider`` (a key, alias or Adapter), idempotently.
+
+    ``settings`` go to the adapter's constructor (``region=``, ``client=``, ``credential=``,
+    ``credentials=``...) over what ``spec.providers`` says. With ``dry_run`` nothing is written
+    and the Deployment describes the plan.
+
+    Raises:
+        SpecError: the spec is invalid for this provider; no API call was made.
+        ProviderError: a cloud call failed; ``.changed`` lists what had already changed.
+    """
+    adapter, the_plan = _prepare(spec, provider, limits, settings)
+    if dry_run or the_plan.action == "unchanged":
+        live = the_plan.live or {}
+        return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,
+                          resource_id=live.get("@id"), url=live.get("@url"), changes=the_plan.changes,
+                          dry_run=dry_run)
+    return adapter.apply(the_plan)
+
+
+def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
+    """Read a live function back into a spec (with notes on what did not map).
+
+    Raises:
+        NotFoundError: no such function.
+        ProviderError: the read failed.
+    """
+    from polycloud.errors import NotFoundError
+
+    adapter = _adapter(provider, None, settings)
+    live = adapter.read(name)
+    if live is None:
+        raise NotFoundError(f"{name} does not exist", provider=adapter.name, operation="read")
+    return adapter.to_spec(live)
+
+
+def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
+            source_settings: Mapping[str, Any] | None = None, target_settings: Mapping[str, Any] | None = None,
+            providers: Mapping[str, Any] | None = None, image: str | None = None,
+            dry_run: bool = False) -> tuple[Deployment, Imported]:
+    """Read ``name`` from ``source`` and deploy the same function to ``target``.
+
+    ``providers`` fills the target's section (``{"region": ...}``) and ``image`` overrides the
+    image for the target; everything else is carried over from the source.
+
+    Raises:
+        SpecError: the function, as read, does not fit the target (nothing was written).
+        ProviderError: a cloud call failed.
+    """
+    imported = export(name, source, **dict(source_settings or {}))
+    target_adapter = _adapter(target, None, {})
+    section = next(s for s, key in PROVIDER_SECTIONS.items() if key == target_adapter.name)
+    data = imported.spec.model_dump(exclude={"providers"})
+    target_section: dict[str, Any] = dict(providers or {})
+    if image:
+        target_section["image"] = image
+    data["providers"] = {section: target_section}
+    spec = FunctionSpec.model_validate(data)
+    if isinstance(target, str):
+        target_adapter = _adapter(target, spec, dict(target_settings or {}))
+    return deploy(spec, target_adapter, dry_run=dry_run), imported

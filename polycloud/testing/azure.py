@@ -1,0 +1,454 @@
+"""A stateful fake of the ARM ``Microsoft.Web`` API, driven by the real ``WebSiteManagementClient``.
+
+``FakeArmWeb`` answers what azure-mgmt-web sends for App Service plans, sites (function apps),
+their app settings and site config, with real long-running operations: a create answers 202 with
+an ``Azure-AsyncOperation`` URL that reports ``InProgress`` for ``lro_polls`` polls and then
+``Succeeded`` (or ``Failed``), and only then does the resource appear. Use it like moto::
+
+    fake = FakeArmWeb()
+    with fake.activate():
+        client = fake.client()   # polling_interval=0, retry_total=0: no sleeps, no SDK retries
+        client.app_service_plans.begin_create_or_update(rg, "plan", plan).result()
+
+Importing this module imports neither azure nor requests nor responses.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from polycloud.testing._azure_state import (
+    FAULT_CODES,
+    ArmError,
+    Operation,
+    PlanRecord,
+    SiteRecord,
+    apply_config,
+    build_plan,
+    build_site,
+    check_app_settings,
+    check_resource_group,
+    check_subscription,
+    config_view,
+    merge_site,
+    norm_location,
+    not_found,
+    parse_plan_id,
+    plan_view,
+    same_location,
+    site_view,
+)
+from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
+    from azure.mgmt.web import WebSiteManagementClient
+
+__all__ = ["DEFAULT_SUBSCRIPTION", "FakeArmWeb", "FakeCredential"]
+
+DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
+
+Handler = Callable[[str, str, str, FakeRequest], FakeResponse]
+
+
+class FakeCredential:
+    """An azure-core ``TokenCredential`` (and ``SupportsTokenInfo``) that hands out a fixed token.
+
+    ``scopes`` records the scopes of every token request.
+    """
+
+    def __init__(self, token: str = "fake-token") -> None:
+        self.token = token
+        self.scopes: list[tuple[str, ...]] = []
+
+    def get_token(
+        self,
+        *scopes: str,
+        claims: str | None = None,
+        tenant_id: str | None = None,
+        enable_cae: bool = False,
+        **kwargs: Any,
+    ) -> AccessToken:
+        """Return the fixed token, valid for ten years."""
+        from azure.core.credentials import AccessToken
+
+        self.scopes.append(scopes)
+        return AccessToken(self.token, int(time.time()) + _TOKEN_LIFETIME)
+
+    def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
+        """Return the fixed token as an ``AccessTokenInfo`` (azure-core prefers this when present)."""
+        from azure.core.credentials import AccessTokenInfo
+
+        self.scopes.append(scopes)
+        return AccessTokenInfo(self.token, int(time.time()) + _TOKEN_LIFETIME)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __enter__(self) -> FakeCredential:
+        """Context manager support, as ``SupportsTokenInfo`` requires."""
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        """Nothing to release."""
+
+
+class FakeArmWeb(FakeService):
+    """Stateful fake of ARM ``Microsoft.Web``: serverfarms, sites, app settings, site config, LROs.
+
+    Resource groups are implicit. Paths, resource groups and names match case-insensitively
+    (names keep the case they were created with); site names are unique across the whole fake.
+    Every request needs an ``api-version`` query parameter and a bearer token, like ARM.
+    """
+
+    base_url = "https://management.azure.com"
+
+    def __init__(self, *, base_url: str | None = None, lro_polls: int = 1) -> None:
+        """``lro_polls``: how many polls of each operation answer ``InProgress`` before it ends."""
+        super().__init__(base_url=base_url)
+        self.lro_polls = lro_polls
+        self._plans: dict[tuple[str, str, str], PlanRecord] = {}
+        self._sites: dict[str, SiteRecord] = {}
+        self._pending_plans: dict[tuple[str, str, str], PlanRecord] = {}
+        self._pending_sites: dict[str, SiteRecord] = {}
+        self._ops: dict[str, Operation] = {}
+        self._fail_next: dict[str, str] | None = None
+        self._routes: dict[tuple[str, tuple[str, ...], str], Handler] = {
+            ("serverfarms", (), "GET"): self._get_plan,
+            ("serverfarms", (), "PUT"): self._put_plan,
+            ("serverfarms", (), "PATCH"): self._patch_plan,
+            ("serverfarms", (), "DELETE"): self._delete_plan,
+            ("sites", (), "GET"): self._get_site,
+            ("sites", (), "PUT"): self._put_site,
+            ("sites", (), "PATCH"): self._patch_site,
+            ("sites", (), "DELETE"): self._delete_site,
+            ("sites", ("config", "appsettings"), "PUT"): self._put_settings,
+            ("sites", ("config", "appsettings", "list"), "POST"): self._list_settings,
+            ("sites", ("config", "web"), "GET"): self._get_config,
+            ("sites", ("config", "web"), "PUT"): self._put_config,
+            ("sites", ("config", "web"), "PATCH"): self._patch_config,
+            ("sites", ("restart",), "POST"): self._restart,
+        }
+
+    # -- test controls and accessors ----------------------------------------------
+    def fail_next_operation(self, code: str = "OperationFailed", message: str = "Operation failed.") -> None:
+        """Make the next long-running operation end ``Failed`` with this error (nothing is created)."""
+        self._fail_next = {"code": code, "message": message}
+
+    def site(self, rg: str, name: str) -> dict[str, Any] | None:
+        """A copy of the site as ARM's GET returns it (no app settings), or None."""
+        found = self._site_in(rg, name)
+        return site_view(found) if found else None
+
+    def plan(self, rg: str, name: str) -> dict[str, Any] | None:
+        """A copy of the App Service plan as ARM's GET returns it, or None."""
+        for plan in self._plans.values():
+            if plan.rg.lower() == rg.lower() and plan.name.lower() == name.lower():
+                return self._plan_json(plan)
+        return None
+
+    def app_settings(self, rg: str, name: str) -> dict[str, str] | None:
+        """A copy of the site's app settings, or None if there is no such site."""
+        found = self._site_in(rg, name)
+        return dict(found.app_settings) if found else None
+
+    def client(self, subscription_id: str = DEFAULT_SUBSCRIPTION) -> WebSiteManagementClient:
+        """A real ``WebSiteManagementClient`` aimed at this fake: fake token, no poll sleeps, no retries."""
+        from azure.mgmt.web import WebSiteManagementClient
+
+        return WebSiteManagementClient(
+            FakeCredential(), subscription_id, base_url=self.base_url, polling_interval=0, retry_total=0
+        )
+
+    def fault_body(self, status: int) -> Any:
+        """ARM's error body for an injected fault."""
+        code = FAULT_CODES.get(status, f"HttpStatus{status}")
+        return {"error": {"code": code, "message": f"Injected fault: HTTP {status}."}}
+
+    # -- routing --------------------------------------------------------------------
+    def dispatch(self, request: FakeRequest) -> FakeResponse:
+        """Answer one ARM request (errors as ARM's ``{"error": {...}}`` body)."""
+        try:
+            return self._route(request)
+        except ArmError as err:
+            return FakeResponse(err.status, err.body())
+
+    def _route(self, request: FakeRequest) -> FakeResponse:
+        if not any(key.lower() == "api-version" and value for key, value in request.query.items()):
+            raise ArmError(
+                400,
+                "MissingApiVersionParameter",
+                "The api-version query parameter (?api-version=) is required for all requests.",
+            )
+        if not request.headers.get("authorization", "").lower().startswith("bearer "):
+            raise ArmError(401, "AuthenticationFailed", "The 'Authorization' header is missing.")
+        parts = [unquote(p) for p in request.path.split("/") if p]
+        low = [p.lower() for p in parts]
+        if len(parts) >= 2 and low[0] == "subscriptions":
+            check_subscription(parts[1])
+        if len(parts) == 8 and low[2:5] + low[6:7] == [
+            "providers",
+            "microsoft.web",
+            "locations",
+            "operationresults",
+        ]:
+            if request.method != "GET":
+                raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on an operation.")
+            return self._poll(parts[7], request)
+        if (
+            len(parts) >= 8
+            and low[0] == "subscriptions"
+            and low[2] == "resourcegroups"
+            and low[4:6]
+            == [
+                "providers",
+                "microsoft.web",
+            ]
+        ):
+            check_resource_group(parts[3])
+            rtype, rest = low[6], tuple(low[8:])
+            handler = self._routes.get((rtype, rest, request.method))
+            if handler is not None:
+                return handler(parts[1], parts[3], parts[7], request)
+            if any(key[:2] == (rtype, rest) for key in self._routes):
+                raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+        raise ArmError(400, "UnsupportedByFake", f"FakeArmWeb has no {request.method} {request.path}.")
+
+    # -- long-running operations ------------------------------------------------------
+    def _start(
+        self,
+        target: str,
+        sub: str,
+        location: str,
+        request: FakeRequest,
+        commit: Callable[[], None],
+        abandon: Callable[[], None],
+    ) -> FakeResponse:
+        op_id = str(uuid.uuid4())
+        self._ops[op_id] = Operation(op_id, target, self.lro_polls, commit, abandon, error=self._fail_next)
+        self._fail_next = None
+        api = next(v for k, v in request.query.items() if k.lower() == "api-version")
+        url = (
+            f"{self.base_url}/subscriptions/{sub}/providers/Microsoft.Web/locations/{norm_location(location)}"
+            f"/operationResults/{op_id}?api-version={api}"
+        )
+        return FakeResponse(202, None, {"Azure-AsyncOperation": url})
+
+    @staticmethod
+    def _finish(op: Operation) -> None:
+        if op.error is not None:
+            op.status = "Failed"
+            op.abandon()
+        else:
+            op.status = "Succeeded"
+            op.commit()
+
+    def _settle(self, target: str) -> None:
+        """Finish at once any operation still running on ``target`` (time passes for a new request)."""
+        for op in self._ops.values():
+            if op.target == target and op.status == "InProgress":
+                self._finish(op)
+
+    def _poll(self, op_id: str, request: FakeRequest) -> FakeResponse:
+        op = self._ops.get(op_id)
+        if op is None:
+            raise ArmError(404, "ResourceNotFound", f"The operation '{op_id}' was not found.")
+        if op.status == "InProgress":
+            if op.polls_left > 0:
+                op.polls_left -= 1
+            else:
+                self._finish(op)
+        body: dict[str, Any] = {"id": request.path, "name": op_id, "status": op.status}
+        if op.status == "Failed":
+            body["error"] = dict(op.error or {})
+        return FakeResponse(200, body)
+
+    # -- App Service plans ---------------------------------------------------------------
+    @staticmethod
+    def _plan_key(sub: str, rg: str, name: str) -> tuple[str, str, str]:
+        return sub.lower(), rg.lower(), name.lower()
+
+    def _plan_sites(self, plan: PlanRecord) -> list[SiteRecord]:
+        plan_id = plan.id.lower()
+        return [
+            s for s in self._sites.values() if str(s.properties.get("serverFarmId", "")).lower() == plan_id
+        ]
+
+    def _plan_json(self, plan: PlanRecord) -> dict[str, Any]:
+        return plan_view(plan, len(self._plan_sites(plan)))
+
+    def _find_plan(self, sub: str, rg: str, name: str) -> PlanRecord:
+        plan = self._plans.get(self._plan_key(sub, rg, name))
+        if plan is None:
+            raise ArmError(404, "ResourceNotFound", not_found("serverfarms", name, rg))
+        return plan
+
+    def _get_plan(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(200, self._plan_json(self._find_plan(sub, rg, name)))
+
+    def _put_plan(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        key = self._plan_key(sub, rg, name)
+        self._settle(f"plan:{'/'.join(key)}")
+        plan = build_plan(sub, rg, name, request.body)
+        existing = self._plans.get(key)
+        if existing is not None:
+            same_location(existing.location, plan.location)
+            plan.sub, plan.rg, plan.name = existing.sub, existing.rg, existing.name
+            self._plans[key] = plan
+            return FakeResponse(200, self._plan_json(plan))
+        self._pending_plans[key] = plan
+
+        def commit() -> None:
+            self._plans[key] = self._pending_plans.pop(key)
+
+        def abandon() -> None:
+            self._pending_plans.pop(key, None)
+
+        return self._start(f"plan:{'/'.join(key)}", sub, plan.location, request, commit, abandon)
+
+    def _patch_plan(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        plan = self._find_plan(sub, rg, name)
+        body = request.body if isinstance(request.body, dict) else {}
+        merged = {
+            "location": plan.location,
+            "kind": body.get("kind", plan.kind),
+            "tags": body.get("tags", plan.tags),
+            "sku": {**plan.sku, **(body.get("sku") or {})},
+            "properties": {**plan.properties, **(body.get("properties") or {})},
+        }
+        new = build_plan(plan.sub, plan.rg, plan.name, merged)
+        self._plans[self._plan_key(sub, rg, name)] = new
+        return FakeResponse(200, self._plan_json(new))
+
+    def _delete_plan(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        plan = self._find_plan(sub, rg, name)
+        sites = self._plan_sites(plan)
+        if sites:
+            names = ", ".join(s.name for s in sites)
+            raise ArmError(
+                409, "Conflict", f"Server farm '{plan.name}' cannot be deleted: it has web app(s) {names}."
+            )
+        del self._plans[self._plan_key(sub, rg, name)]
+        return FakeResponse(200)
+
+    # -- sites -------------------------------------------------------------------------------
+    def _site_in(self, rg: str, name: str, sub: str | None = None) -> SiteRecord | None:
+        site = self._sites.get(name.lower())
+        if site is None or site.rg.lower() != rg.lower():
+            return None
+        if sub is not None and site.sub.lower() != sub.lower():
+            return None
+        return site
+
+    def _find_site(self, sub: str, rg: str, name: str) -> SiteRecord:
+        site = self._site_in(rg, name, sub)
+        if site is None:
+            raise ArmError(404, "ResourceNotFound", not_found("sites", name, rg))
+        return site
+
+    def _bind_plan(self, site: SiteRecord) -> None:
+        """Check ``serverFarmId`` names an existing plan in the site's subscription and region."""
+        farm_id = str(site.properties.get("serverFarmId"))
+        parsed = parse_plan_id(farm_id)
+        if parsed is None or parsed[0].lower() != site.sub.lower():
+            raise ArmError(400, "BadRequest", f"serverFarmId '{farm_id}' is not a valid App Service plan id.")
+        plan = self._plans.get(self._plan_key(*parsed))
+        if plan is None:
+            raise ArmError(404, "NotFound", f"Cannot find ServerFarm with name {parsed[2]}.")
+        same_location(plan.location, site.location)
+        site.properties["serverFarmId"] = plan.id
+
+    def _get_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(200, site_view(self._find_site(sub, rg, name)))
+
+    def _put_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        site = build_site(sub, rg, name, request.body)
+        other = self._sites.get(name.lower()) or self._pending_sites.get(name.lower())
+        if other is not None and (other.sub.lower(), other.rg.lower()) != (sub.lower(), rg.lower()):
+            raise ArmError(409, "Conflict", f"Website with given name {name} already exists.")
+        self._settle(f"site:{name.lower()}")
+        existing = self._sites.get(name.lower())
+        if existing is not None:
+            same_location(existing.location, site.location)
+            candidate = copy.deepcopy(existing)
+            merge_site(candidate, request.body, replace_tags=True)
+            self._bind_plan(candidate)
+            self._sites[name.lower()] = candidate
+            return FakeResponse(200, site_view(candidate))
+        self._bind_plan(site)
+        self._pending_sites[name.lower()] = site
+
+        def commit() -> None:
+            self._sites[name.lower()] = self._pending_sites.pop(name.lower())
+
+        def abandon() -> None:
+            self._pending_sites.pop(name.lower(), None)
+
+        return self._start(f"site:{name.lower()}", sub, site.location, request, commit, abandon)
+
+    def _patch_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        existing = self._find_site(sub, rg, name)
+        candidate = copy.deepcopy(existing)
+        merge_site(candidate, request.body, replace_tags=False)
+        self._bind_plan(candidate)
+        self._sites[name.lower()] = candidate
+        return FakeResponse(200, site_view(candidate))
+
+    def _delete_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        site = self._find_site(sub, rg, name)
+        del self._sites[name.lower()]
+        if request.query.get("deleteEmptyServerFarm", "").lower() == "true":
+            parsed = parse_plan_id(str(site.properties.get("serverFarmId")))
+            key = self._plan_key(*parsed) if parsed else None
+            if key in self._plans and not self._plan_sites(self._plans[key]):
+                del self._plans[key]
+        return FakeResponse(200)
+
+    def _restart(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        self._find_site(sub, rg, name)
+        return FakeResponse(200)
+
+    # -- app settings and site config ------------------------------------------------------------
+    def _settings_json(self, site: SiteRecord) -> dict[str, Any]:
+        return {
+            "id": f"{site.id}/config/appsettings",
+            "name": "appsettings",
+            "type": "Microsoft.Web/sites/config",
+            "location": site.location,
+            "properties": dict(site.app_settings),
+        }
+
+    def _put_settings(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        site = self._find_site(sub, rg, name)
+        if not isinstance(request.body, dict):
+            raise ArmError(
+                400, "InvalidRequestContent", "The request content was invalid: expected a JSON object."
+            )
+        site.app_settings = check_app_settings(request.body.get("properties") or {})
+        return FakeResponse(200, self._settings_json(site))
+
+    def _list_settings(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(200, self._settings_json(self._find_site(sub, rg, name)))
+
+    def _get_config(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        return FakeResponse(200, config_view(self._find_site(sub, rg, name)))
+
+    def _put_config(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        site = self._find_site(sub, rg, name)
+        apply_config(site, request.body, replace=True)
+        return FakeResponse(200, config_view(site))
+
+    def _patch_config(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
+        site = self._find_site(sub, rg, name)
+        apply_config(site, request.body, replace=False)
+        return FakeResponse(200, config_view(site))

@@ -1,0 +1,77 @@
+"""Check a spec against the neutral rules and each target provider's limits, offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from polycloud import registry
+from polycloud.checks import neutral_findings
+from polycloud.errors import SpecError
+from polycloud.findings import Report
+from polycloud.limits import load_limits
+from polycloud.source import SpecSource, build_spec, read_source
+from polycloud.spec import FunctionSpec
+
+__all__ = ["DEFAULT_PROVIDERS", "load_input", "target_providers", "validate", "validate_files"]
+
+DEFAULT_PROVIDERS = ("aws-lambda", "azure-functions", "gcp-cloud-run")
+
+SpecInput = FunctionSpec | str | Path
+
+
+def target_providers(spec: FunctionSpec, providers: Iterable[str] | None) -> list[str]:
+    """The providers to check: those asked for, else those under ``providers:``, else all three."""
+    if providers:
+        return list(dict.fromkeys(registry.canonical(p) for p in providers))
+    return spec.named_providers() or list(DEFAULT_PROVIDERS)
+
+
+def load_input(spec: SpecInput) -> tuple[FunctionSpec, SpecSource | None]:
+    """A spec object as is, or a spec file read and validated (with its source positions).
+
+    Raises:
+        SpecError: the file cannot be read or is not a valid spec.
+    """
+    if isinstance(spec, FunctionSpec):
+        return spec, None
+    source = read_source(spec)
+    return build_spec(source), source
+
+
+def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
+             limits: Mapping[str, Any] | None = None) -> Report:
+    """Check a spec (object or file path) and return every finding; never raises on bad specs.
+
+    ``providers`` are keys or aliases (default: see ``target_providers``); ``limits`` is a
+    limits-overrides document (see ``polycloud.limits.load_limits``).
+
+    Raises:
+        UnknownProviderError: a requested provider is not registered.
+    """
+    try:
+        loaded, source = load_input(spec)
+    except SpecError as exc:
+        return exc.report
+    targets = target_providers(loaded, providers)
+    report = Report(files=[source.file] if source and source.file else [], providers=targets)
+    report.extend(neutral_findings(loaded))
+    for key in targets:
+        adapter = registry.load(key)()
+        report.extend(adapter.check(loaded, load_limits(adapter.name, limits)))
+    if source is not None:
+        report.findings = [source.place(f) for f in report.findings]
+    return report
+
+
+def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None = None, *,
+                   limits: Mapping[str, Any] | None = None) -> Report:
+    """``validate`` over many files, merged into one report."""
+    merged = Report()
+    for path in paths:
+        one = validate(path, providers, limits=limits)
+        merged.merge(one)
+        if isinstance(path, (str, Path)) and str(path) not in merged.files:
+            merged.files.append(str(path))
+    return merged
