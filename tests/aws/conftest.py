@@ -1,0 +1,68 @@
+"""moto-backed Lambda fixtures: in-process and as a ThreadedMotoServer on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from polycloud.retry import RetryPolicy
+from polycloud.testing.aws import FaultInjector, extend_moto
+
+REGION = "us-east-1"
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
+
+
+def _config() -> Any:
+    from botocore.config import Config
+
+    return Config(retries={"total_max_attempts": 1, "mode": "standard"})
+
+
+@pytest.fixture
+def aws() -> Iterator[dict[str, Any]]:
+    """moto in-process: a Lambda client with a FaultInjector, an IAM client."""
+    import boto3
+    from moto import mock_aws
+
+    extend_moto()
+    with mock_aws(config={"lambda": {"use_docker": False}}):
+        lam = boto3.client("lambda", region_name=REGION, config=_config())
+        iam = boto3.client("iam", region_name=REGION)
+        yield {"client": lam, "iam_client": iam, "faults": FaultInjector(lam)}
+
+
+@pytest.fixture
+def adapter_settings(aws: dict[str, Any]) -> dict[str, Any]:
+    """Keyword settings for LambdaAdapter / deploy(): moto clients, no real waiting."""
+    return {"client": aws["client"], "iam_client": aws["iam_client"], "region": REGION,
+            "retry": RetryPolicy.no_wait()}
+
+
+@pytest.fixture(scope="session")
+def moto_server() -> Iterator[str]:
+    """A ThreadedMotoServer on 127.0.0.1 (random port), extended with provisioned concurrency."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    extend_moto()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def server_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Environment for the CLI to reach the moto server through boto3's standard chain."""
+    import requests
+
+    requests.post(f"{moto_server}/moto-api/reset", timeout=10)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    yield moto_server
