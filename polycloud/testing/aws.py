@@ -188,3 +188,19 @@ class _Raw:
 
     def read(self, *_: Any) -> bytes:
         return self._body
+
+
+def sandbox_settings(stack: Any, region: str = "us-east-1") -> dict[str, Any]:
+    """Start moto on ``stack`` (an ExitStack) and return LambdaAdapter settings wired to it."""
+    import boto3
+    from botocore.config import Config
+    from moto import mock_aws
+
+    from polycloud.retry import RetryPolicy
+
+    extend_moto()
+    stack.enter_context(mock_aws(config={"lambda": {"use_docker": False}}))
+    config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
+    client = boto3.client("lambda", region_name=region, config=config)
+    return {"client": client, "iam_client": boto3.client("iam", region_name=region), "region": region,
+            "retry": RetryPolicy.no_wait()}

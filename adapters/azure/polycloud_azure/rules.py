@@ -33,10 +33,10 @@ RULES: tuple[RuleInfo, ...] = (
              "every plan.", _SCALE),
     RuleInfo("azure-architecture", Severity.ERROR, "Azure Functions hosts x86_64 (linux/amd64) only.",
              "https://github.com/Azure/azure-functions-core-tools/issues/3112"),
-    RuleInfo("azure-cpu", Severity.WARNING, "CPU comes from the plan (EP1 1 core, EP2 2, EP3 4); cpu is ignored.",
-             _F + "functions-premium-plan"),
-    RuleInfo("azure-name", Severity.ERROR, "Function app name: 2-60 letters, digits or hyphens, not starting or "
-             "ending with a hyphen.",
+    RuleInfo("azure-cpu", Severity.WARNING, "CPU comes from the plan (EP1 1 core, EP2 2, EP3 4); cpu is "
+             "ignored.", _F + "functions-premium-plan"),
+    RuleInfo("azure-name", Severity.ERROR, "Function app name: 2-60 letters, digits or hyphens, not starting "
+             "or ending with a hyphen.",
              "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftweb"),
     RuleInfo("azure-app-setting-name", Severity.ERROR, "App setting (environment and secret) names: letters, "
              "digits, '.' and '_' only.", "https://learn.microsoft.com/azure/app-service/configure-common"),
@@ -45,10 +45,11 @@ RULES: tuple[RuleInfo, ...] = (
              _F + "functions-app-settings"),
     RuleInfo("azure-plan-container", Severity.ERROR, "Container images run only on Premium (EP1-EP3), not on "
              "consumption or flex-*.", _SCALE),
-    RuleInfo("azure-image-contract", Severity.ERROR, "A lambda-runtime-api image cannot run on Azure Functions.",
+    RuleInfo("azure-image-contract", Severity.ERROR, "A lambda-runtime-api image cannot run on Azure "
+             "Functions.",
              "https://learn.microsoft.com/azure/app-service/configure-custom-container"),
-    RuleInfo("azure-vpc", Severity.ERROR, "VPC egress needs providers.azure.subnet_id (a subnet resource id); "
-             "no VNet integration on consumption.", _SCALE),
+    RuleInfo("azure-vpc", Severity.ERROR, "VPC egress needs providers.azure.subnet_id (a subnet resource "
+             "id); no VNet integration on consumption.", _SCALE),
     RuleInfo("azure-max-instances", Severity.ERROR, "max_instances up to the plan's scale-out limit (Premium "
              "Linux 20-100 by region, consumption 100, flex-* 1,000).", _SCALE),
     RuleInfo("azure-min-instances", Severity.ERROR, "The consumption plan has no always-ready instances; "
@@ -95,14 +96,15 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
         plan = spec.providers.azure.plan if spec.providers.azure else ""
         known = ", ".join(limits.profiles)
         findings.append(Finding(
-            "azure-plan", Severity.ERROR, f"providers.azure.plan {plan!r} is not an {limits.title} plan polycloud "
-            f"knows: it must be one of {known} (checked against {profile.name} instead; source: {_SCALE})",
+            "azure-plan", Severity.ERROR, f"providers.azure.plan {plan!r} is not an {limits.title} plan "
+            f"polycloud knows: it must be one of {known} (checked against {profile.name} instead; "
+            f"source: {_SCALE})",
             "providers.azure.plan", PROVIDER, f"set providers.azure.plan to one of {known}"))
     ctx = RuleContext(PROVIDER, limits.title, profile)
     findings += ctx.in_range("azure-memory", "memory", spec.memory, "memory", show=_mib, what="memory",
                              grow_hint=_grows(limits, profile, "memory"))
-    findings += ctx.in_range("azure-timeout", "timeout", spec.timeout, "timeout", show=_seconds, what="timeout",
-                             grow_hint=_grows(limits, profile, "timeout"))
+    findings += ctx.in_range("azure-timeout", "timeout", spec.timeout, "timeout", show=_seconds,
+                             what="timeout", grow_hint=_grows(limits, profile, "timeout"))
     findings += _http_timeout(ctx, spec)
     findings += _architecture(ctx, spec)
     findings += _cpu(ctx, spec)
@@ -116,7 +118,8 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
 
 
 def _mib(value: float) -> str:
-    return f"{format_memory(int(value))} ({int(value)} MiB)" if int(value) % 1024 == 0 else f"{int(value)} MiB"
+    mib = int(value)
+    return f"{format_memory(mib)} ({mib} MiB)" if mib % 1024 == 0 else f"{mib} MiB"
 
 
 def _seconds(value: float) -> str:
@@ -163,7 +166,7 @@ def _cpu(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if spec.cpu is None:
         return []
     cores = ctx.profile.get("cores")
-    gives = f"; the {ctx.profile.name} plan gives {cores.value:g} cores" if cores is not None else ""
+    gives = f"; the {ctx.profile.name} plan gives {cores.value:g} core(s)" if cores is not None else ""
     return [ctx.finding("azure-cpu", "cpu", f"cpu {spec.cpu:g} cannot be set on {ctx.title}: the plan sets "
                         f"the CPU{gives}", "remove cpu, or choose a plan with more cores (EP2: 2, EP3: 4)",
                         Severity.WARNING)]
@@ -173,13 +176,15 @@ def _app_settings(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     findings: list[Finding] = []
     names = [(f"environment.{n}", n) for n in spec.environment] + [(f"secrets.{n}", n) for n in spec.secrets]
     for path, name in names:
-        findings += ctx.matches("azure-app-setting-name", path, name, "app_setting_name", what="app setting name")
+        findings += ctx.matches("azure-app-setting-name", path, name, "app_setting_name",
+                                what="app setting name")
         for key in ("app_settings_reserved", "app_settings_reserved_container"):
             hit = next((r for r in ctx.values(key) if name == r or name.startswith(f"{r}__")), None)
             if hit is not None:
+                part = "" if name == hit else f", part of {hit}"
                 findings.append(ctx.finding(
                     "azure-app-setting-reserved", path, f"{name} is an app setting polycloud manages on "
-                    f"{ctx.title} ({hit}; source: {ctx.source(key)})",
+                    f"{ctx.title}{part} (source: {ctx.source(key)})",
                     f"remove {path}; " + _MANAGED.get(hit, "polycloud sets it")))
     for name, ref in spec.secrets.items():
         if not ref.azure:
@@ -199,8 +204,8 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
         findings.append(ctx.finding("azure-image-contract", "image_contract", "a lambda-runtime-api image "
                                     f"cannot be driven by {ctx.title}: it expects an HTTP server on a port "
                                     f"(WEBSITES_PORT) or the Azure Functions host",
-                                    "build an HTTP image (image_contract: http), or set providers.azure.image "
-                                    "to an Azure Functions image"))
+                                    "build an HTTP image (image_contract: http), or set "
+                                    "providers.azure.image to an Azure Functions image"))
     containers = ctx.profile.get("containers")
     if containers is not None and containers.value is False:
         premium = [name for name in limits.profiles
@@ -208,7 +213,7 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
         findings.append(ctx.finding(
             "azure-plan-container", "providers.azure.plan", f"the {ctx.profile.name} plan cannot run the "
             f"container image {spec.image_for('azure')!r}: {containers.note} ({_where(ctx, containers)})",
-            f"set providers.azure.plan to {', '.join(premium)} (Premium runs Linux containers)"))
+            f"set providers.azure.plan: {' or '.join(premium)} (Premium runs Linux containers)"))
     return findings
 
 
@@ -220,8 +225,8 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if wants and vnet is not None and vnet.value is False:
         path = "network.egress" if spec.network.egress == "vpc" else "providers.azure.subnet_id"
         return [ctx.finding("azure-vpc", path, f"the {ctx.profile.name} plan has no VNet integration on "
-                            f"{ctx.title} ({_where(ctx, vnet)})", "set providers.azure.plan: EP1, EP2, EP3 or "
-                            "flex-*, or set network.egress: default and remove providers.azure.subnet_id")]
+                            f"{ctx.title} ({_where(ctx, vnet)})", "set providers.azure.plan: EP1, EP2, EP3 "
+                            "or flex-*, or set network.egress: default and remove providers.azure.subnet_id")]
     if spec.network.egress == "vpc" and not subnet:
         return [ctx.finding("azure-vpc", "providers.azure.subnet_id", "network.egress is vpc but "
                             "providers.azure.subnet_id is not set", "add providers.azure.subnet_id: "
@@ -245,8 +250,8 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if ready is not None and ready.value is False and conc.min_instances > 0:
         found.append(ctx.finding(
             "azure-min-instances", "concurrency.min_instances", f"concurrency.min_instances "
-            f"{conc.min_instances} asks for always-ready instances, but the {ctx.profile.name} plan has none: "
-            f"the maximum is 0 ({ready.note}; {_where(ctx, ready)})",
+            f"{conc.min_instances} asks for always-ready instances, but the {ctx.profile.name} plan has "
+            f"none: the maximum is 0 ({ready.note}; {_where(ctx, ready)})",
             "set concurrency.min_instances: 0, or set providers.azure.plan: EP1, EP2, EP3 or flex-*"))
     found += ctx.in_range("azure-per-instance", "concurrency.per_instance", conc.per_instance, "per_instance",
                           what="concurrency.per_instance", grow_hint=False)

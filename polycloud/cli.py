@@ -1,0 +1,360 @@
+"""The ``polycloud`` command: validate, plan, deploy, export, migrate, schema, limits, providers, rules.
+
+Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
+2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from polycloud.errors import AdapterError, PolycloudError, ProviderError, SpecError
+from polycloud.findings import Report
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+
+
+class UsageError(Exception):
+    """A bad command line (exit 2)."""
+
+
+def _providers(value: str | None) -> list[str] | None:
+    if not value:
+        return None
+    from polycloud import registry
+
+    names = [registry.canonical(p) for p in value.split(",") if p.strip()]
+    unknown = [n for n in names if n not in registry.available()]
+    if unknown:
+        raise UsageError(f"unknown provider {', '.join(unknown)}; known: {', '.join(registry.available())} "
+                         "(aliases: aws, azure, gcp)")
+    return names
+
+
+def _limits(path: str | None) -> dict[str, Any] | None:
+    if not path:
+        return None
+    from polycloud.limits import read_overrides
+
+    try:
+        return read_overrides(path)
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--limits {path}: {exc}") from None
+
+
+def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for item in getattr(args, "set", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--set takes KEY=VALUE, not {item!r}")
+        settings[key.replace("-", "_")] = value
+    for flag, key in (("region", "region"), ("project", "project"), ("subscription", "subscription_id"),
+                      ("resource_group", "resource_group")):
+        value = getattr(args, flag, None)
+        if value:
+            settings[key] = value
+    if getattr(args, "sandbox", False):
+        from polycloud.testing.sandbox import sandbox_settings
+
+        settings = {**sandbox_settings(provider), **settings}
+    return settings
+
+
+def _emit(text: str, output: str | None = None) -> None:
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# -- commands -------------------------------------------------------------------------
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from polycloud.output import render
+    from polycloud.source import UNREADABLE
+    from polycloud.validate import validate_files
+
+    report = validate_files(args.files, _providers(args.provider), limits=_limits(args.limits))
+    _emit(render(report, args.format, strict=args.strict), args.output)
+    if any(f.rule == UNREADABLE for f in report):
+        return EXIT_USAGE
+    return EXIT_OK if report.passes(strict=args.strict) else EXIT_FINDINGS
+
+
+def _one_provider(args: argparse.Namespace) -> str:
+    names = _providers(args.provider)
+    if not names or len(names) != 1:
+        raise UsageError("name exactly one --provider (aws, azure or gcp)")
+    return names[0]
+
+
+def _describe_deployment(result: Any, verb: str) -> str:
+    lines = [f"{verb} {result.provider} {result.name}: {result.action}" + (" (dry run)" if result.dry_run else "")]
+    if result.resource_id:
+        lines.append(f"  id:  {result.resource_id}")
+    if result.url:
+        lines.append(f"  url: {result.url}")
+    lines += [f"  {c.describe()}" for c in result.changes]
+    lines += [f"  note: {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def _cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
+    from polycloud.deploy import deploy
+
+    provider = _one_provider(args)
+    dry = args.dry_run if dry_run is None else dry_run
+    result = deploy(args.file, provider, dry_run=dry, limits=_limits(args.limits), **_settings(args, provider))
+    if args.format == "json":
+        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _emit(_describe_deployment(result, "plan" if dry else "deploy"))
+    return EXIT_OK
+
+
+def _cmd_plan(args: argparse.Namespace) -> int:
+    args.dry_run = True
+    return _cmd_deploy(args, dry_run=True)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from polycloud.deploy import export
+    from polycloud.source import dump_spec
+
+    provider = _one_provider(args)
+    imported = export(args.name, provider, **_settings(args, provider))
+    _emit(dump_spec(imported.spec, args.format), args.output)
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
+    from polycloud.deploy import migrate
+
+    source = _one_provider(argparse.Namespace(provider=args.source))
+    target = _one_provider(argparse.Namespace(provider=args.target))
+    target_section: dict[str, Any] = {}
+    for item in args.target_setting or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise UsageError(f"--target-setting takes KEY=VALUE, not {item!r}")
+        target_section[key.replace("-", "_")] = value
+    source_settings = _settings(args, source)
+    target_settings = {}
+    if args.sandbox:
+        from polycloud.testing.sandbox import sandbox_settings
+
+        target_settings = sandbox_settings(target)
+    result, imported = migrate(args.name, source, target, source_settings=source_settings,
+                               target_settings=target_settings, providers=target_section, image=args.image,
+                               dry_run=args.dry_run)
+    for note in imported.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if args.format == "json":
+        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        _emit(_describe_deployment(result, "migrate"))
+    return EXIT_OK
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from polycloud.schema import write_schemas
+
+    written = write_schemas(Path(args.output_dir))
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
+def _cmd_limits(args: argparse.Namespace) -> int:
+    from polycloud.limits import load_limits
+    from polycloud.validate import DEFAULT_PROVIDERS
+
+    names = _providers(args.provider) or list(DEFAULT_PROVIDERS)
+    tables = [load_limits(n) for n in names]
+    if args.format == "json":
+        _emit(json.dumps([t.model_dump(mode="json") for t in tables], indent=2) + "\n")
+        return EXIT_OK
+    out = []
+    for table in tables:
+        out.append(f"{table.title} ({table.provider}), default profile {table.default_profile}, as of {table.as_of}")
+        for name in table.profiles:
+            profile = table.profile(name)
+            out.append(f"  profile {name}: {profile.description}")
+            for key, limit in profile.limits.items():
+                if limit.min is None and limit.max is None and limit.allowed is None:
+                    continue
+                out.append(f"    {key:<22} {limit.describe_range():<28} {limit.source}")
+        out.append("")
+    _emit("\n".join(out))
+    return EXIT_OK
+
+
+def _cmd_providers(args: argparse.Namespace) -> int:
+    from polycloud import registry
+
+    rows = []
+    for name in registry.available():
+        try:
+            cls = registry.load(name)
+        except AdapterError as exc:
+            rows.append({"provider": name, "title": None, "sdk": {}, "ready": False, "install": str(exc)})
+            continue
+        status = registry.sdk_status(cls)
+        ready = all(status.values())
+        rows.append({"provider": name, "title": cls.title, "sdk": status, "ready": ready,
+                     "install": None if ready else f"pip install '{cls.extra}'"})
+    if args.format == "json":
+        _emit(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    for row in rows:
+        sdk = ", ".join(f"{d} {v or 'missing'}" for d, v in row["sdk"].items())
+        state = "ready" if row["ready"] else f"not ready: {row['install']}"
+        _emit(f"{row['provider']:<16} {row['title'] or '':<16} {sdk:<48} {state}\n")
+    return EXIT_OK
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from polycloud.ruledocs import all_rules, render_markdown
+
+    if args.markdown:
+        _emit(render_markdown())
+    else:
+        for rule in all_rules():
+            _emit(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}\n")
+    return EXIT_OK
+
+
+# -- parser ---------------------------------------------------------------------------
+
+def _parser() -> argparse.ArgumentParser:
+    from polycloud import __version__
+    from polycloud.output import FORMATS
+
+    parser = argparse.ArgumentParser(prog="polycloud", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"polycloud {__version__}")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    validate = sub.add_parser("validate", help="check spec files against providers' limits (offline)")
+    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("--provider", "-p", help="comma-separated: aws,azure,gcp (default: those under "
+                          "providers:, or all three)")
+    validate.add_argument("--format", "-f", choices=FORMATS, default="text")
+    validate.add_argument("--strict", action="store_true", help="warnings fail too")
+    validate.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
+    validate.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    validate.set_defaults(handler=_cmd_validate)
+
+    def cloud(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, help=help_text)
+        command.add_argument("--provider", "-p", required=name != "migrate", help="aws, azure or gcp")
+        command.add_argument("--format", "-f", choices=("text", "json"), default="text")
+        command.add_argument("--set", action="append", metavar="KEY=VALUE", help="adapter setting")
+        command.add_argument("--region")
+        command.add_argument("--project")
+        command.add_argument("--subscription")
+        command.add_argument("--resource-group")
+        command.add_argument("--sandbox", action="store_true",
+                             help="use polycloud's in-process offline fakes instead of a cloud")
+        command.set_defaults(handler=handler)
+        return command
+
+    for name, help_text, handler in (("plan", "show what deploy would change", _cmd_plan),
+                                     ("deploy", "create or update the function", _cmd_deploy)):
+        command = cloud(name, help_text, handler)
+        command.add_argument("file", metavar="FILE")
+        command.add_argument("--limits", metavar="FILE")
+        command.add_argument("--dry-run", action="store_true")
+
+    export = cloud("export", "write a live function as a spec", _cmd_export)
+    export.add_argument("name", metavar="NAME")
+    export.add_argument("--output", "-o", metavar="FILE")
+    export.set_defaults(format="yaml")
+    for action in export._actions:
+        if action.dest == "format":
+            action.choices = ("yaml", "json")
+            action.default = "yaml"
+
+    migrate = cloud("migrate", "read a function from one provider and deploy it to another", _cmd_migrate)
+    migrate.add_argument("name", metavar="NAME")
+    migrate.add_argument("--from", dest="source", required=True)
+    migrate.add_argument("--to", dest="target", required=True)
+    migrate.add_argument("--target-setting", action="append", metavar="KEY=VALUE",
+                         help="providers.<target> setting, e.g. region=europe-west1")
+    migrate.add_argument("--image", help="image for the target provider")
+    migrate.add_argument("--dry-run", action="store_true")
+
+    schema = sub.add_parser("schema", help="write the spec's JSON Schemas")
+    schema.add_argument("--output-dir", default="schemas")
+    schema.set_defaults(handler=_cmd_schema)
+
+    limits = sub.add_parser("limits", help="print the limit tables with sources")
+    limits.add_argument("--provider", "-p")
+    limits.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    limits.set_defaults(handler=_cmd_limits)
+
+    providers = sub.add_parser("providers", help="list adapters and their SDK status")
+    providers.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    providers.set_defaults(handler=_cmd_providers)
+
+    rules = sub.add_parser("rules", help="list rule ids")
+    rules.add_argument("--markdown", action="store_true", help="docs/rules.md")
+    rules.set_defaults(handler=_cmd_rules)
+    return parser
+
+
+def _report_error(report: Report, fmt: str) -> None:
+    if fmt == "json":
+        sys.stdout.write(json.dumps(report.to_dict(), indent=2) + "\n")
+    else:
+        for finding in report:
+            print(finding.describe(), file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    fmt = getattr(args, "format", "text")
+    if args.quiet:
+        from polycloud.progress import set_enabled
+
+        set_enabled(False)
+    try:
+        code: int = args.handler(args)
+        return code
+    except UsageError as exc:
+        print(f"polycloud: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SpecError as exc:
+        _report_error(exc.report, fmt)
+        from polycloud.source import UNREADABLE
+
+        return EXIT_USAGE if any(f.rule == UNREADABLE for f in exc.report) else EXIT_FINDINGS
+    except ProviderError as exc:
+        if fmt == "json":
+            sys.stdout.write(json.dumps({"ok": False, "error": {
+                "provider": exc.provider, "operation": exc.operation, "code": exc.code, "status": exc.status,
+                "request_id": exc.request_id, "message": exc.message, "changed": exc.changed}}, indent=2) + "\n")
+        print(f"polycloud: error: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
+    except AdapterError as exc:
+        print(f"polycloud: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PolycloudError as exc:  # pragma: no cover - every subclass is handled above
+        print(f"polycloud: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,44 @@
+"""Every rule id with its summary and source; docs/rules.md is generated from this."""
+
+from __future__ import annotations
+
+from polycloud.checks import NEUTRAL_RULES, RuleInfo
+
+__all__ = ["all_rules", "render_markdown"]
+
+
+def _adapter_rules() -> list[tuple[str, tuple[RuleInfo, ...]]]:
+    import importlib
+
+    found = []
+    for key, module in (("aws-lambda", "polycloud_aws.rules"), ("azure-functions", "polycloud_azure.rules"),
+                        ("gcp-cloud-run", "polycloud_gcp.rules")):
+        try:
+            rules: tuple[RuleInfo, ...] = importlib.import_module(module).RULES
+        except (ImportError, AttributeError):
+            continue
+        found.append((key, rules))
+    return found
+
+
+def all_rules() -> list[RuleInfo]:
+    """Neutral rules, then each shipped adapter's rules."""
+    rules = list(NEUTRAL_RULES)
+    for _, adapter_rules in _adapter_rules():
+        rules.extend(adapter_rules)
+    return rules
+
+
+def render_markdown() -> str:
+    """docs/rules.md: one table per provider (regenerate with ``polycloud rules --markdown``)."""
+    out = ["# Rules", "",
+           "Every finding carries one of these stable rule ids. Generated from the code by",
+           "`polycloud rules --markdown > docs/rules.md`; a test fails when this file drifts.", ""]
+    sections = [("Spec (every provider)", NEUTRAL_RULES)] + [(f"`{k}`", r) for k, r in _adapter_rules()]
+    for title, rules in sections:
+        out += [f"## {title}", "", "| rule | severity | what it checks | source |", "|---|---|---|---|"]
+        for rule in rules:
+            source = f"[docs]({rule.source})" if rule.source.startswith("http") else rule.source
+            out.append(f"| `{rule.id}` | {rule.severity.value} | {rule.summary} | {source} |")
+        out.append("")
+    return "\n".join(out)
