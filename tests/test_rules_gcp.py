@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from polycloud_gcp import rules
 
 from polycloud.findings import Finding, Severity
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.spec import FunctionSpec
+from polycloud_gcp import rules
 
 PROVIDER = "gcp-cloud-run"
 SECRET = "projects/acme/secrets/db-password/versions/latest"
+CONNECTOR = "projects/acme/locations/europe-west1/connectors/c"
 
 
 @pytest.fixture(scope="module")
@@ -102,8 +103,9 @@ def test_memory_below_half_a_cpu(limits: ProviderLimits) -> None:
 
 def test_gen2_needs_512_mib(limits: ProviderLimits) -> None:
     assert run(make(cpu=1, memory=511), limits, "gcp-memory") == []
-    assert run(make(cpu=1, memory=512, providers=gcp(execution_environment="gen2")), limits, "gcp-memory") == []
-    [finding] = run(make(cpu=1, memory=511, providers=gcp(execution_environment="gen2")), limits, "gcp-memory")
+    gen2 = gcp(execution_environment="gen2")
+    assert run(make(cpu=1, memory=512, providers=gen2), limits, "gcp-memory") == []
+    [finding] = run(make(cpu=1, memory=511, providers=gen2), limits, "gcp-memory")
     assert "gen2" in finding.message and "511 MiB" in finding.message
 
 
@@ -184,8 +186,9 @@ def test_env_count_and_size(limits: ProviderLimits) -> None:
 
 
 @pytest.mark.parametrize(("image", "ok"), [
-    ("europe-docker.pkg.dev/acme/r/hello:1", True), ("gcr.io/acme/hello", True), ("eu.gcr.io/acme/hello", True),
-    ("docker.io/library/nginx:1", True), ("nginx", True), ("library/nginx:1", True), ("ghcr.io/o/hello:1", True),
+    ("europe-docker.pkg.dev/acme/r/hello:1", True), ("gcr.io/acme/hello", True),
+    ("eu.gcr.io/acme/hello", True), ("docker.io/library/nginx:1", True), ("nginx", True),
+    ("library/nginx:1", True), ("ghcr.io/o/hello:1", True),
     ("123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1", False), ("quay.io/o/hello", False),
     ("myacr.azurecr.io/hello:1", False), ("localhost:5000/hello", False),
 ])
@@ -216,7 +219,8 @@ def test_uppercase_tags_are_lowercased_with_a_warning(limits: ProviderLimits) ->
 
 @pytest.mark.parametrize(("tags", "ok"), [
     ({f"t{i}": "v" for i in range(64)}, True), ({f"t{i}": "v" for i in range(65)}, False),
-    ({"k" * 63: "v"}, True), ({"k" * 64: "v"}, False), ({"team": "v" * 63}, True), ({"team": "v" * 64}, False),
+    ({"k" * 63: "v"}, True), ({"k" * 64: "v"}, False), ({"team": "v" * 63}, True),
+    ({"team": "v" * 64}, False),
     ({"team": ""}, True), ({"1team": "v"}, False), ({"team/x": "v"}, False), ({"team": "a b"}, False),
     ({"équipe": "données"}, True), ({"Team": "x", "team": "y"}, False),
 ])
@@ -235,8 +239,8 @@ def test_secret_refs(limits: ProviderLimits, ref: dict[str, str], ok: bool) -> N
 
 
 @pytest.mark.parametrize(("settings", "ok"), [
-    ({"network": "default", "subnetwork": "fn"}, True), ({"connector": "projects/p/locations/l/connectors/c"}, True),
-    ({}, False), ({"network": "default", "connector": "projects/p/locations/l/connectors/c"}, False),
+    ({"network": "default", "subnetwork": "fn"}, True), ({"connector": CONNECTOR}, True),
+    ({}, False), ({"network": "default", "connector": CONNECTOR}, False),
 ])
 def test_vpc_egress(limits: ProviderLimits, settings: dict[str, str], ok: bool) -> None:
     found = run(make(network={"egress": "vpc"}, providers=gcp(**settings)), limits, "gcp-vpc")

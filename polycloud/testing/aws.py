@@ -144,15 +144,16 @@ class FaultInjector:
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        self._faults: deque[tuple[int, float | None, bool]] = deque()
+        self._faults: deque[tuple[int, float | None, bool, str | None]] = deque()
+        self._current = ""
         self.calls: list[str] = []
         client.meta.events.register_first("before-send", self._before_send)
         client.meta.events.register("before-call", self._before_call)
 
     def inject(self, count: int = 1, *, status: int = 500, retry_after: float | None = None,
-               drop: bool = False) -> None:
-        """Fail the next ``count`` HTTP requests."""
-        self._faults.extend((status, retry_after, drop) for _ in range(count))
+               drop: bool = False, operation: str | None = None) -> None:
+        """Fail the next ``count`` HTTP requests (only those of ``operation``, when given)."""
+        self._faults.extend((status, retry_after, drop, operation) for _ in range(count))
 
     @property
     def writes(self) -> list[str]:
@@ -160,15 +161,16 @@ class FaultInjector:
         return [c for c in self.calls if not c.startswith(("Get", "List"))]
 
     def _before_call(self, model: Any, **_: Any) -> None:
+        self._current = model.name
         self.calls.append(model.name)
 
     def _before_send(self, request: Any, **_: Any) -> Any:
-        if not self._faults:
+        if not self._faults or self._faults[0][3] not in (None, self._current):
             return None
         from botocore.awsrequest import AWSResponse
         from botocore.exceptions import EndpointConnectionError
 
-        status, retry_after, drop = self._faults.popleft()
+        status, retry_after, drop, _ = self._faults.popleft()
         if drop:
             raise EndpointConnectionError(endpoint_url=request.url)
         code = "TooManyRequestsException" if status == 429 else "ServiceException"

@@ -59,7 +59,7 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("azure-tags", Severity.ERROR, "At most 50 tags; name 1-512 chars without < > % & \\ ? /; value "
              "<= 256 chars.", _TAGS),
     RuleInfo("azure-secret-ref", Severity.ERROR, "Every secret needs an azure: Key Vault secret URI "
-             "(https://<vault>.vault.azure.net/secrets/<name>[/<version>])."),
+             "(https://VAULT.vault.azure.net/secrets/NAME[/VERSION])."),
 )
 
 _KEY_VAULT_URI = re.compile(r"https://[a-zA-Z0-9-]+\.vault\.azure\.net/secrets/[a-zA-Z0-9-]+(?:/[a-zA-Z0-9]*)?/?")

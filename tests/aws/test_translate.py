@@ -1,0 +1,72 @@
+"""Golden tests of the pure Lambda translation, and its inverse."""
+
+from __future__ import annotations
+
+from polycloud import FunctionSpec
+from polycloud_aws.translate import MANAGED_ROLE, to_spec, translate
+
+IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
+
+
+def test_minimal_spec_golden() -> None:
+    spec = FunctionSpec(name="hello", image=IMAGE)
+    assert translate(spec) == {
+        "@name": "hello",
+        "function": {
+            "Role": MANAGED_ROLE,
+            "MemorySize": 512,
+            "Timeout": 30,
+            "EphemeralStorage": {"Size": 512},
+            "Environment": {"Variables": {"AWS_LWA_PORT": "8080"}},
+            "VpcConfig": {"SubnetIds": [], "SecurityGroupIds": []},
+        },
+        "code": {"ImageUri": IMAGE, "Architectures": ["x86_64"]},
+        "tags": {},
+        "concurrency": {"reserved": None, "provisioned": None, "alias": None},
+        "url": {"AuthType": "AWS_IAM", "Qualifier": None, "Public": False},
+    }
+
+
+def test_full_spec_golden() -> None:
+    spec = FunctionSpec.model_validate({
+        "name": "api", "image": "docker.io/x:1", "port": 3000, "memory": "2GiB", "timeout": "5m",
+        "architecture": "arm64", "ephemeral_storage": "1GiB",
+        "concurrency": {"min_instances": 3, "max_instances": 50},
+        "network": {"ingress": "public", "auth": "none", "egress": "vpc"},
+        "environment": {"MODE": "prod"},
+        "secrets": {"TOKEN": {"aws": "arn:aws:ssm:us-east-1:123456789012:parameter/token"}},
+        "tags": {"team": "a"},
+        "providers": {"aws": {"role": "arn:aws:iam::123456789012:role/r", "image": IMAGE,
+                              "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"], "alias": "warm"}},
+    })
+    config = translate(spec)
+    assert config["function"] == {
+        "Role": "arn:aws:iam::123456789012:role/r",
+        "MemorySize": 2048,
+        "Timeout": 300,
+        "EphemeralStorage": {"Size": 1024},
+        "Environment": {"Variables": {"MODE": "prod",
+                                      "TOKEN_SECRET_ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/token",
+                                      "AWS_LWA_PORT": "3000"}},
+        "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+    }
+    assert config["code"] == {"ImageUri": IMAGE, "Architectures": ["arm64"]}
+    assert config["concurrency"] == {"reserved": 50, "provisioned": 3, "alias": "warm"}
+    assert config["url"] == {"AuthType": "NONE", "Qualifier": "warm", "Public": True}
+
+
+def test_internal_ingress_has_no_url_and_runtime_api_image_no_adapter_port() -> None:
+    spec = FunctionSpec(name="worker", image=IMAGE, image_contract="lambda-runtime-api",
+                        network={"ingress": "internal"})
+    config = translate(spec)
+    assert config["url"] is None
+    assert "AWS_LWA_PORT" not in config["function"]["Environment"]["Variables"]
+    back = to_spec(config)
+    assert back.spec.image_contract == "lambda-runtime-api"
+    assert back.spec.network.ingress == "internal"
+    assert any("internal" in note for note in back.notes)
+
+
+def test_default_ephemeral_storage_reads_back_as_unset() -> None:
+    spec = FunctionSpec(name="hello", image=IMAGE, providers={"aws": {}})
+    assert to_spec(translate(spec)).spec == spec
