@@ -15,8 +15,21 @@ from typing import Any
 from polycloud.findings import Finding, Severity
 from polycloud.limits import Limit, Profile
 from polycloud.spec import FunctionSpec
+from polycloud.units import format_duration, format_memory
 
-__all__ = ["NEUTRAL_RULES", "RuleContext", "RuleInfo", "neutral_findings"]
+__all__ = ["NEUTRAL_RULES", "RuleContext", "RuleInfo", "neutral_findings", "show_mib", "show_seconds"]
+
+
+def show_mib(value: float) -> str:
+    """MiB for a message: ``4GiB (4096 MiB)`` or ``1536 MiB``."""
+    mib = int(value)
+    return f"{format_memory(mib)} ({mib} MiB)" if mib % 1024 == 0 else f"{mib} MiB"
+
+
+def show_seconds(value: float) -> str:
+    """Seconds for a message: ``15m (900 s)`` or ``90s``."""
+    text = format_duration(int(value))
+    return text if text.endswith("s") else f"{text} ({int(value)} s)"
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,8 @@ class RuleContext:
         return Finding(rule=rule, severity=severity, message=message, path=path,
                        provider=self.provider, hint=hint)
 
-    def _where(self, limit: Limit) -> str:
+    def where(self, limit: Limit) -> str:
+        """``<title>, profile <name>; source: <url>`` for a message."""
         return f"{self.title}, profile {self.profile.name}; source: {limit.source}"
 
     def upgrade(self) -> str:
@@ -85,15 +99,15 @@ class RuleContext:
         if limit.allowed is not None and value not in limit.allowed:
             allowed = ", ".join(show(v) if show is not _plain else _plain(v) for v in limit.allowed)
             return [self.finding(rule, path, f"{label} {shown} is not allowed on {self.title}: it must be "
-                                 f"one of {allowed}{unit} ({self._where(limit)})",
+                                 f"one of {allowed}{unit} ({self.where(limit)})",
                                  f"set {path} to one of {allowed}{unit}")]
         if limit.max is not None and value > limit.max:
             hint = f"set {path} to at most {show(limit.max)}{unit}" + (self.upgrade() if grow_hint else "")
             return [self.finding(rule, path, f"{label} {shown} is above the {self.title} maximum of "
-                                 f"{show(limit.max)}{unit} ({self._where(limit)})", hint)]
+                                 f"{show(limit.max)}{unit} ({self.where(limit)})", hint)]
         if limit.min is not None and value < limit.min:
             return [self.finding(rule, path, f"{label} {shown} is below the {self.title} minimum of "
-                                 f"{show(limit.min)}{unit} ({self._where(limit)})",
+                                 f"{show(limit.min)}{unit} ({self.where(limit)})",
                                  f"set {path} to at least {show(limit.min)}{unit}")]
         return []
 

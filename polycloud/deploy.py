@@ -12,8 +12,8 @@ from polycloud.errors import SpecError
 from polycloud.findings import Report
 from polycloud.limits import load_limits
 from polycloud.plan import Deployment, Plan, make_plan
-from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
 from polycloud.source import SpecSource
+from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
 from polycloud.validate import SpecInput, load_input
 
 __all__ = ["deploy", "export", "migrate", "plan"]

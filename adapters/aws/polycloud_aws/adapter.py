@@ -14,7 +14,6 @@ from polycloud.plan import Deployment, Plan, ProviderConfig
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
-
 from polycloud_aws import rules
 from polycloud_aws.errors import translate_errors
 from polycloud_aws.translate import MANAGED_ROLE, MANAGED_ROLE_NAME, live_config, to_spec, translate

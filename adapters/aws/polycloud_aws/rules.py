@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import re
 
-from polycloud.checks import RuleContext, RuleInfo
+from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
 from polycloud.findings import Finding, Severity
 from polycloud.limits import ProviderLimits
 from polycloud.spec import FunctionSpec
-from polycloud.units import format_duration, format_memory
-
 from polycloud_aws.translate import environment_variables
 
 __all__ = ["RULES", "check"]
@@ -18,7 +16,8 @@ PROVIDER = "aws-lambda"
 _L = "https://docs.aws.amazon.com/lambda/latest/dg/"
 
 RULES: tuple[RuleInfo, ...] = (
-    RuleInfo("aws-name", Severity.ERROR, "Function name: 1-64 letters, digits, '-' or '_'.", _L + "configuration-function-common.html"),
+    RuleInfo("aws-name", Severity.ERROR, "Function name: 1-64 letters, digits, '-' or '_'.",
+             _L + "configuration-function-common.html"),
     RuleInfo("aws-memory", Severity.ERROR, "Memory 128-10,240 MiB.", _L + "gettingstarted-limits.html"),
     RuleInfo("aws-timeout", Severity.ERROR, "Timeout 1-900 s.", _L + "configuration-timeout.html"),
     RuleInfo("aws-ephemeral-storage", Severity.ERROR, "/tmp 512-10,240 MiB.", _L + "gettingstarted-limits.html"),
@@ -26,13 +25,17 @@ RULES: tuple[RuleInfo, ...] = (
              "is not representable.", _L + "lambda-concurrency.html"),
     RuleInfo("aws-max-instances", Severity.WARNING, "Reserved concurrency above 900 needs a raised account "
              "quota (1,000 by default, 100 kept unreserved).", _L + "lambda-concurrency.html"),
-    RuleInfo("aws-cpu", Severity.WARNING, "Lambda derives CPU from memory; cpu is ignored.", _L + "configuration-memory.html"),
+    RuleInfo("aws-cpu", Severity.WARNING, "Lambda derives CPU from memory; cpu is ignored.",
+             _L + "configuration-memory.html"),
     RuleInfo("aws-env-name", Severity.ERROR, "Environment names start with a letter, >= 2 chars, letters/digits/_.",
              _L + "configuration-envvars.html"),
-    RuleInfo("aws-env-reserved", Severity.ERROR, "Reserved runtime variables (AWS_REGION, _HANDLER, ...) cannot be set.",
+    RuleInfo("aws-env-reserved", Severity.ERROR,
+             "Reserved runtime variables (AWS_REGION, _HANDLER, ...) cannot be set.",
              _L + "configuration-envvars.html"),
-    RuleInfo("aws-env-tz", Severity.WARNING, "TZ is listed as reserved by the docs.", _L + "configuration-envvars.html"),
-    RuleInfo("aws-env-size", Severity.ERROR, "All environment variables together at most 4 KB.", _L + "gettingstarted-limits.html"),
+    RuleInfo("aws-env-tz", Severity.WARNING, "TZ is listed as reserved by the docs.",
+             _L + "configuration-envvars.html"),
+    RuleInfo("aws-env-size", Severity.ERROR, "All environment variables together at most 4 KB.",
+             _L + "gettingstarted-limits.html"),
     RuleInfo("aws-image-registry", Severity.ERROR, "The image must be in Amazon ECR, in the function's Region.",
              _L + "images-create.html"),
     RuleInfo("aws-image-contract", Severity.ERROR, "An azure-functions-host image cannot run on Lambda.",
@@ -45,7 +48,8 @@ RULES: tuple[RuleInfo, ...] = (
              "https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html"),
     RuleInfo("aws-role", Severity.ERROR, "providers.aws.role must be an IAM role ARN.",
              "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html"),
-    RuleInfo("aws-ingress", Severity.INFO, "ingress internal/none deploys no function URL.", _L + "urls-configuration.html"),
+    RuleInfo("aws-ingress", Severity.INFO, "ingress internal/none deploys no function URL.",
+             _L + "urls-configuration.html"),
 )
 
 
@@ -54,10 +58,10 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     ctx = RuleContext(PROVIDER, limits.title, limits.profile())
     findings: list[Finding] = []
     findings += ctx.matches("aws-name", "name", spec.name, "name", what="function name")
-    findings += ctx.in_range("aws-memory", "memory", spec.memory, "memory", show=_mib, what="memory")
-    findings += ctx.in_range("aws-timeout", "timeout", spec.timeout, "timeout", show=_seconds, what="timeout")
+    findings += ctx.in_range("aws-memory", "memory", spec.memory, "memory", show=show_mib, what="memory")
+    findings += ctx.in_range("aws-timeout", "timeout", spec.timeout, "timeout", show=show_seconds, what="timeout")
     findings += ctx.in_range("aws-ephemeral-storage", "ephemeral_storage", spec.ephemeral_storage,
-                             "ephemeral_storage", show=_mib, what="ephemeral storage")
+                             "ephemeral_storage", show=show_mib, what="ephemeral storage")
     findings += _concurrency(ctx, spec)
     if spec.cpu is not None:
         findings.append(ctx.finding("aws-cpu", "cpu", f"cpu {spec.cpu:g} cannot be set on {ctx.title}: CPU "
@@ -68,15 +72,6 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _tags(ctx, spec)
     findings += _network(ctx, spec)
     return findings
-
-
-def _mib(value: float) -> str:
-    return f"{format_memory(int(value))} ({int(value)} MiB)" if int(value) % 1024 == 0 else f"{int(value)} MiB"
-
-
-def _seconds(value: float) -> str:
-    text = format_duration(int(value))
-    return text if text.endswith("s") else f"{text} ({int(value)} s)"
 
 
 def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:

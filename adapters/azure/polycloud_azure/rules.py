@@ -9,11 +9,10 @@ from __future__ import annotations
 import dataclasses
 import re
 
-from polycloud.checks import RuleContext, RuleInfo
+from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
 from polycloud.findings import Finding, Severity
-from polycloud.limits import Limit, Profile, ProviderLimits
+from polycloud.limits import Profile, ProviderLimits
 from polycloud.spec import FunctionSpec
-from polycloud.units import format_duration, format_memory
 
 __all__ = ["RULES", "check", "profile_for"]
 
@@ -101,9 +100,9 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
             f"source: {_SCALE})",
             "providers.azure.plan", PROVIDER, f"set providers.azure.plan to one of {known}"))
     ctx = RuleContext(PROVIDER, limits.title, profile)
-    findings += ctx.in_range("azure-memory", "memory", spec.memory, "memory", show=_mib, what="memory",
+    findings += ctx.in_range("azure-memory", "memory", spec.memory, "memory", show=show_mib, what="memory",
                              grow_hint=_grows(limits, profile, "memory"))
-    findings += ctx.in_range("azure-timeout", "timeout", spec.timeout, "timeout", show=_seconds,
+    findings += ctx.in_range("azure-timeout", "timeout", spec.timeout, "timeout", show=show_seconds,
                              what="timeout", grow_hint=_grows(limits, profile, "timeout"))
     findings += _http_timeout(ctx, spec)
     findings += _architecture(ctx, spec)
@@ -115,20 +114,6 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _concurrency(ctx, spec)
     findings += _tags(ctx, spec)
     return findings
-
-
-def _mib(value: float) -> str:
-    mib = int(value)
-    return f"{format_memory(mib)} ({mib} MiB)" if mib % 1024 == 0 else f"{mib} MiB"
-
-
-def _seconds(value: float) -> str:
-    text = format_duration(int(value))
-    return text if text.endswith("s") else f"{text} ({int(value)} s)"
-
-
-def _where(ctx: RuleContext, limit: Limit) -> str:
-    return f"{ctx.title}, profile {ctx.profile.name}; source: {limit.source}"
 
 
 def _grows(limits: ProviderLimits, profile: Profile, key: str) -> bool:
@@ -144,9 +129,9 @@ def _http_timeout(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     http = ctx.profile.get("http_timeout")
     if http is None or http.max is None or spec.timeout <= http.max:
         return []
-    cap = _seconds(http.max)
+    cap = show_seconds(http.max)
     return [ctx.finding(
-        "azure-http-timeout", "timeout", f"timeout {_seconds(spec.timeout)} is longer than the {cap} an "
+        "azure-http-timeout", "timeout", f"timeout {show_seconds(spec.timeout)} is longer than the {cap} an "
         f"HTTP-triggered function has to respond on {ctx.title} ({http.note}; source: {http.source})",
         f"answer HTTP requests within {cap} and finish longer work asynchronously (return 202 and let the "
         f"client poll), or set timeout to at most {cap}", Severity.WARNING)]
@@ -158,7 +143,7 @@ def _architecture(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         return []
     allowed = ", ".join(str(a) for a in limit.allowed)
     return [ctx.finding("azure-architecture", "architecture", f"architecture {spec.architecture} is not "
-                        f"available on {ctx.title}: it must be one of {allowed} ({_where(ctx, limit)})",
+                        f"available on {ctx.title}: it must be one of {allowed} ({ctx.where(limit)})",
                         "build a linux/amd64 image and set architecture: x86_64")]
 
 
@@ -212,7 +197,7 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
                    if (other := limits.profile(name).get("containers")) is not None and other.value is True]
         findings.append(ctx.finding(
             "azure-plan-container", "providers.azure.plan", f"the {ctx.profile.name} plan cannot run the "
-            f"container image {spec.image_for('azure')!r}: {containers.note} ({_where(ctx, containers)})",
+            f"container image {spec.image_for('azure')!r}: {containers.note} ({ctx.where(containers)})",
             f"set providers.azure.plan: {' or '.join(premium)} (Premium runs Linux containers)"))
     return findings
 
@@ -225,7 +210,7 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if wants and vnet is not None and vnet.value is False:
         path = "network.egress" if spec.network.egress == "vpc" else "providers.azure.subnet_id"
         return [ctx.finding("azure-vpc", path, f"the {ctx.profile.name} plan has no VNet integration on "
-                            f"{ctx.title} ({_where(ctx, vnet)})", "set providers.azure.plan: EP1, EP2, EP3 "
+                            f"{ctx.title} ({ctx.where(vnet)})", "set providers.azure.plan: EP1, EP2, EP3 "
                             "or flex-*, or set network.egress: default and remove providers.azure.subnet_id")]
     if spec.network.egress == "vpc" and not subnet:
         return [ctx.finding("azure-vpc", "providers.azure.subnet_id", "network.egress is vpc but "
@@ -251,7 +236,7 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         found.append(ctx.finding(
             "azure-min-instances", "concurrency.min_instances", f"concurrency.min_instances "
             f"{conc.min_instances} asks for always-ready instances, but the {ctx.profile.name} plan has "
-            f"none: the maximum is 0 ({ready.note}; {_where(ctx, ready)})",
+            f"none: the maximum is 0 ({ready.note}; {ctx.where(ready)})",
             "set concurrency.min_instances: 0, or set providers.azure.plan: EP1, EP2, EP3 or flex-*"))
     found += ctx.in_range("azure-per-instance", "concurrency.per_instance", conc.per_instance, "per_instance",
                           what="concurrency.per_instance", grow_hint=False)

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import re
 
-from polycloud.checks import RuleContext, RuleInfo
+from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
 from polycloud.findings import Finding, Severity
-from polycloud.limits import Limit, Profile, ProviderLimits
+from polycloud.limits import Profile, ProviderLimits
 from polycloud.spec import FunctionSpec
-from polycloud.units import format_duration, format_memory
 
 __all__ = ["RULES", "check", "profile_for"]
 
@@ -99,7 +98,7 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     ctx = RuleContext(PROVIDER, limits.title, profile)
     findings = _cpu(ctx, spec)
     findings += _memory(ctx, limits, spec)
-    findings += ctx.in_range("gcp-timeout", "timeout", spec.timeout, "timeout", show=_seconds, what="timeout",
+    findings += ctx.in_range("gcp-timeout", "timeout", spec.timeout, "timeout", show=show_seconds, what="timeout",
                              grow_hint=False)
     findings += _concurrency(ctx, spec)
     findings += _architecture(ctx, spec)
@@ -109,20 +108,6 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _labels(ctx, spec)
     findings += _network(ctx, spec)
     return findings
-
-
-def _mib(value: float) -> str:
-    mib = int(value)
-    return f"{format_memory(mib)} ({mib} MiB)" if mib % 1024 == 0 else f"{mib} MiB"
-
-
-def _seconds(value: float) -> str:
-    text = format_duration(int(value))
-    return text if text.endswith("s") else f"{text} ({int(value)} s)"
-
-
-def _where(ctx: RuleContext, limit: Limit) -> str:
-    return f"{ctx.title}, profile {ctx.profile.name}; source: {limit.source}"
 
 
 def _cpu(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
@@ -137,7 +122,7 @@ def _cpu(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         units = cpu / float(step.value)
         if abs(units - round(units)) > 1e-6:
             return [ctx.finding("gcp-cpu", "cpu", f"cpu {cpu:g} is not allowed on {ctx.title}: fractional "
-                                f"cpu goes in steps of {step.value:g} vCPU ({_where(ctx, step)})",
+                                f"cpu goes in steps of {step.value:g} vCPU ({ctx.where(step)})",
                                 f"set cpu to {round(round(units) * float(step.value), 3):g}")]
         return []
     return ctx.in_range("gcp-cpu", "cpu", cpu, "cpu_whole", what="cpu")
@@ -148,19 +133,19 @@ def _memory(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> lis
     grows = own is not None and own.max is not None and any(
         (other := limits.profile(name).get("memory")) is not None and other.max is not None
         and other.max > own.max for name in limits.profiles)
-    found = ctx.in_range("gcp-memory", "memory", spec.memory, "memory", show=_mib, what="memory",
+    found = ctx.in_range("gcp-memory", "memory", spec.memory, "memory", show=show_mib, what="memory",
                          grow_hint=grows)
     gcp = spec.providers.gcp
     if gcp is not None and gcp.execution_environment == "gen2":
-        found += ctx.in_range("gcp-memory", "memory", spec.memory, "memory_gen2", show=_mib,
+        found += ctx.in_range("gcp-memory", "memory", spec.memory, "memory_gen2", show=show_mib,
                               what="memory with the gen2 execution environment")
     half = ctx.profile.get("memory_below_half_cpu")
     if (half is not None and half.max is not None and spec.cpu is not None and spec.cpu < 0.5
             and spec.memory > half.max and not found):
         found.append(ctx.finding(
-            "gcp-memory", "memory", f"memory {_mib(spec.memory)} is above the {ctx.title} maximum of "
-            f"{_mib(half.max)} for cpu {spec.cpu:g}: {half.note} ({_where(ctx, half)})",
-            f"set memory to at most {_mib(half.max)}, or set cpu: 0.5 (up to 1 GiB) or more"))
+            "gcp-memory", "memory", f"memory {show_mib(spec.memory)} is above the {ctx.title} maximum of "
+            f"{show_mib(half.max)} for cpu {spec.cpu:g}: {half.note} ({ctx.where(half)})",
+            f"set memory to at most {show_mib(half.max)}, or set cpu: 0.5 (up to 1 GiB) or more"))
     return found
 
 
@@ -172,7 +157,7 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if low is not None and low.max is not None and per > low.max:
         found.append(ctx.finding(
             "gcp-cpu-concurrency", "concurrency.per_instance", f"concurrency.per_instance {per} is above the "
-            f"{ctx.title} maximum of {low.max:g} for cpu {spec.cpu:g}: {low.note} ({_where(ctx, low)})",
+            f"{ctx.title} maximum of {low.max:g} for cpu {spec.cpu:g}: {low.note} ({ctx.where(low)})",
             f"set concurrency.per_instance: {low.max:g}, or set cpu: 1 or more"))
     envs = ctx.profile.get("execution_environment")
     chosen = spec.providers.gcp.execution_environment if spec.providers.gcp else None
@@ -180,7 +165,7 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         found.append(ctx.finding(
             "gcp-execution-environment", "providers.gcp.execution_environment", f"execution_environment "
             f"{chosen} is not allowed on {ctx.title} with cpu {spec.cpu:g}: {envs.note} "
-            f"({_where(ctx, envs)})",
+            f"({ctx.where(envs)})",
             "set providers.gcp.execution_environment: gen1, or set cpu: 1 or more"))
     return found
 
@@ -192,7 +177,7 @@ def _architecture(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     allowed = ", ".join(str(a) for a in limit.allowed)
     return [ctx.finding("gcp-architecture", "architecture", f"architecture {spec.architecture} is not "
                         f"available on {ctx.title}: it must be one of {allowed}; {limit.note} "
-                        f"({_where(ctx, limit)})",
+                        f"({ctx.where(limit)})",
                         "build a linux/amd64 image (or a multi-arch image that includes it) and set "
                         "architecture: x86_64")]
 
@@ -327,7 +312,7 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         files = ctx.profile.get("filesystem")
         note = f": {files.note} (source: {files.source})" if files is not None else ""
         findings.append(ctx.finding("gcp-ephemeral-storage", "ephemeral_storage", f"ephemeral_storage "
-                                    f"{_mib(spec.ephemeral_storage)} has no separate setting on "
+                                    f"{show_mib(spec.ephemeral_storage)} has no separate setting on "
                                     f"{ctx.title}{note}",
                                     "leave room for written files in memory", Severity.INFO))
     return findings
