@@ -76,6 +76,8 @@ def load(name: str) -> type[Adapter]:
     except ImportError as exc:
         hint = _INSTALL_HINTS.get(key) or (ep.dist.name if ep.dist else ep.value)
         raise MissingDependencyError(f"a dependency of the {key} adapter", hint) from exc
+    except AttributeError as exc:
+        raise InvalidAdapterError(f"{ep.value} is registered as {key!r} but does not exist: {exc}") from exc
     return _validate(cls, key, ep.value)
 
 

@@ -12,11 +12,12 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar
-
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from typing import TYPE_CHECKING, TypeVar
 
 from polycloud.errors import ProviderError, ThrottledError
+
+if TYPE_CHECKING:
+    from tenacity import RetryCallState
 
 __all__ = ["RetryPolicy", "is_transient"]
 
@@ -54,6 +55,8 @@ class RetryPolicy:
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run ``fn``, retrying transient ProviderErrors; the last error is re-raised as is."""
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
             stop=stop_after_attempt(self.attempts) | stop_after_delay(self.total),

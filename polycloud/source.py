@@ -11,6 +11,7 @@ import difflib
 import json
 import re
 import sys
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +80,11 @@ def _problem(rule: str, message: str, file: str | None, line: int | None = None,
 def _yaml_positions(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
     import yaml
 
+    positions: dict[str, Position] = {}
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
+    loader = loader_class(text)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -90,10 +94,18 @@ def _yaml_positions(text: str, file: str | None) -> tuple[Any, dict[str, Positio
                        "check indentation and quoting around this line") from None
     positions: dict[str, Position] = {}
     if root is None:
+        loader.dispose()
         return None, positions
     positions[""] = (root.start_mark.line + 1, root.start_mark.column + 1)
     _walk(root, (), positions, file)
-    data = yaml.load(text, Loader=yaml.SafeLoader)  # noqa: S506 - SafeLoader
+    try:
+        data = loader.construct_document(root)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise _problem("spec-syntax", f"malformed YAML: {getattr(exc, 'problem', exc)}", file,
+                       mark.line + 1 if mark else None, mark.column + 1 if mark else None) from None
+    finally:
+        loader.dispose()
     return data, positions
 
 
@@ -103,8 +115,11 @@ def _walk(node: Any, prefix: tuple[Any, ...], positions: dict[str, Position], fi
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
             line, column = key_node.start_mark.line + 1, key_node.start_mark.column + 1
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _problem("spec-type", "a key must be plain text, not a list or mapping", file, line,
+                               column, "write the key as text, e.g. 'name:'")
+            key = key_node.value
             if key in seen:
                 raise _problem("spec-duplicate-key", f"key {join_path(prefix + (key,))!r} appears twice "
                                f"(first on line {seen[key]})", file, line, column,
@@ -176,8 +191,10 @@ def _parse(text: str, file: str | None, fmt: str) -> SpecSource:
         except json.JSONDecodeError as exc:
             raise _problem("spec-syntax", f"malformed JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
         try:
-            _, positions = _yaml_positions(text, file)
-        except _SourceProblem:
+            _, positions = _yaml_positions(text.replace("\t", " "), file)
+        except _SourceProblem as problem:
+            if problem.finding.rule == "spec-duplicate-key":
+                raise
             positions = {"": (1, 1)}
     elif fmt == "toml":
         try:
@@ -190,8 +207,11 @@ def _parse(text: str, file: str | None, fmt: str) -> SpecSource:
         positions = _toml_positions(text)
     else:
         data, positions = _yaml_positions(text, file)
+    if data is None:
+        raise _problem("spec-empty", "the file has no content (only comments or blank lines)", file, 1, 1,
+                       "write at least 'name:' and 'image:'; see examples/")
     if not isinstance(data, dict):
-        kind = "empty document" if data is None else type(data).__name__
+        kind = type(data).__name__
         raise _problem("spec-type", f"a spec must be a mapping of keys to values, not a {kind}", file, 1, 1,
                        "start the file with 'name: ...' on its own line")
     return SpecSource(file=file, data=data, positions=positions)
@@ -224,11 +244,17 @@ def read_source(path: str | Path) -> SpecSource:
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     model: type[BaseModel] = FunctionSpec
-    for part in loc:
-        info = model.model_fields.get(str(part))
+    parts = list(loc)
+    while parts:
+        info = model.model_fields.get(str(parts.pop(0)))
         if info is None:
             return None
         annotation = info.annotation
+        if typing.get_origin(annotation) is dict:  # secrets: {NAME: SecretRef}: skip the NAME part
+            if not parts:
+                return None
+            parts.pop(0)
+            annotation = typing.get_args(annotation)[1]
         candidates = [annotation, *getattr(annotation, "__args__", ())]
         nested = next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
         if nested is None:

@@ -10,6 +10,7 @@ Durations: an int is seconds. Strings take ``s``, ``m``/``min``, ``h`` and combi
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -39,6 +40,8 @@ def parse_memory(value: object) -> int:
     if isinstance(value, float):
         if value.is_integer():
             return int(value)
+        if not math.isfinite(value):  # YAML's .inf / .nan; int() of them is not a ValueError
+            raise ValueError(f"{value!r} is not a size; use e.g. 512, '512MiB' or '1GiB'")
         raise ValueError(f"{value!r} is not a whole number of MiB; write it as e.g. '{int(value)}MiB'")
     if not isinstance(value, str):
         raise ValueError(f"a size must be an int (MiB) or a string such as '1GiB', not {type(value).__name__}")

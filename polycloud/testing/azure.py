@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
     from azure.mgmt.web import WebSiteManagementClient
 
-__all__ = ["DEFAULT_SUBSCRIPTION", "FakeArmWeb", "FakeCredential"]
+__all__ = ["DEFAULT_SUBSCRIPTION", "FakeArmWeb", "FakeCredential", "sandbox_settings"]
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 _TOKEN_LIFETIME = 10 * 365 * 24 * 3600
@@ -452,3 +452,15 @@ class FakeArmWeb(FakeService):
         site = self._find_site(sub, rg, name)
         apply_config(site, request.body, replace=False)
         return FakeResponse(200, config_view(site))
+
+
+def sandbox_settings(fake: FakeArmWeb) -> dict[str, Any]:
+    """``AzureFunctionsAdapter`` keyword settings wired to ``fake`` (which must be active while used).
+
+    The fake's client (fake token, no poll sleeps, no SDK retries), its subscription, and a retry
+    policy that never sleeps. The resource group and location still come from the spec.
+    """
+    from polycloud.retry import RetryPolicy
+
+    return {"client": fake.client(DEFAULT_SUBSCRIPTION), "subscription_id": DEFAULT_SUBSCRIPTION,
+            "retry": RetryPolicy.no_wait()}

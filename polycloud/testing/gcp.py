@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from google.api_core.retry import Retry
     from google.cloud.run_v2 import ServicesClient
 
-__all__ = ["FakeCloudRun", "fast_polling", "fast_retry"]
+__all__ = ["FakeCloudRun", "fast_polling", "fast_retry", "sandbox_settings"]
 
 _SERVICE_TYPE = "type.googleapis.com/google.cloud.run.v2.Service"
 _EMPTY_POLICY_ETAG = "ACAB"
@@ -84,6 +84,17 @@ def fast_retry(timeout: float = 5.0) -> Retry:
                          predicate=retries.if_exception_type(
                              exceptions.TooManyRequests, exceptions.InternalServerError,
                              exceptions.BadGateway, exceptions.ServiceUnavailable))
+
+
+def sandbox_settings(fake: FakeCloudRun) -> dict[str, Any]:
+    """``CloudRunAdapter`` keyword arguments wired to ``fake``: its client, zero-delay polling, no-wait retries.
+
+    Calls reach the fake only while it is active (``with fake.activate():``). Project and region
+    still come from the spec (``providers.gcp``) or ``project=`` / ``region=``.
+    """
+    from polycloud.retry import RetryPolicy
+
+    return {"client": fake.client(), "polling": fast_polling(), "retry": RetryPolicy.no_wait()}
 
 
 def _now() -> str:

@@ -52,6 +52,9 @@ RULES: tuple[RuleInfo, ...] = (
              _L + "urls-configuration.html"),
 )
 
+_SOURCES = {rule.id: rule.source for rule in RULES}
+"""Source of the rules that no limits entry backs, so their findings still cite one."""
+
 
 def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     """Every Lambda rule over ``spec``; pure and offline."""
@@ -65,7 +68,8 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _concurrency(ctx, spec)
     if spec.cpu is not None:
         findings.append(ctx.finding("aws-cpu", "cpu", f"cpu {spec.cpu:g} cannot be set on {ctx.title}: CPU "
-                                    "grows with memory (1,769 MiB is about one vCPU)",
+                                    "grows with memory (1,769 MiB is about one vCPU; "
+                                    f"source: {_SOURCES['aws-cpu']})",
                                     "remove cpu, or raise memory for more CPU", Severity.WARNING))
     findings += _environment(ctx, spec)
     findings += _image(ctx, spec)
@@ -112,7 +116,9 @@ def _environment(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                         "set the time zone in the image instead", Severity.WARNING))
     for name, ref in spec.secrets.items():
         if not ref.aws:
-            findings.append(ctx.finding("aws-secret-ref", f"secrets.{name}", f"secret {name} has no aws reference",
+            findings.append(ctx.finding("aws-secret-ref", f"secrets.{name}", f"secret {name} has no aws "
+                                        f"reference; {ctx.title} needs a Secrets Manager or SSM parameter ARN "
+                                        f"(source: {_SOURCES['aws-secret-ref']})",
                                         f"add secrets.{name}.aws: an arn:aws:secretsmanager:... or "
                                         "arn:aws:ssm:... ARN"))
     total_limit = ctx.profile.get("env_total")
@@ -133,8 +139,10 @@ def _image(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     findings: list[Finding] = []
     if spec.image_contract == "azure-functions-host":
         findings.append(ctx.finding("aws-image-contract", "image_contract", "an azure-functions-host image "
-                                    f"cannot be driven by {ctx.title}", "build an HTTP image with the AWS "
-                                    "Lambda Web Adapter, or set providers.aws.image to a Lambda image"))
+                                    f"cannot be driven by {ctx.title}, which runs HTTP (Lambda Web Adapter) or "
+                                    f"Lambda Runtime API images (source: {_SOURCES['aws-image-contract']})",
+                                    "build an HTTP image with the AWS Lambda Web Adapter, or set "
+                                    "providers.aws.image to a Lambda image"))
     registry = ctx.profile.get("image_registry")
     if registry is None:
         return findings
@@ -165,7 +173,8 @@ def _tags(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         findings += ctx.in_range("aws-tags", path, len(key), "tag_key_length", what="tag key length")
         findings += ctx.in_range("aws-tags", path, len(value), "tag_value_length", what="tag value length")
         if key.lower().startswith("aws:"):
-            findings.append(ctx.finding("aws-tags", path, f"tag key {key!r} uses the reserved aws: prefix",
+            findings.append(ctx.finding("aws-tags", path, f"tag key {key!r} uses the aws: prefix, which "
+                                        f"{ctx.title} reserves (source: {_SOURCES['aws-tags']})",
                                         "rename the tag"))
         if chars is not None and not (re.fullmatch(str(chars.value), key) and re.fullmatch(str(chars.value), value)):
             findings.append(ctx.finding("aws-tags", path, f"tag {key}={value!r} has characters {ctx.title} "
@@ -182,7 +191,9 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         groups = aws.security_group_ids if aws else []
         if not subnets or not groups:
             findings.append(ctx.finding("aws-vpc", "providers.aws", "network.egress is vpc but "
-                                        "providers.aws lacks subnet_ids or security_group_ids",
+                                        "providers.aws lacks subnet_ids or security_group_ids; "
+                                        f"{ctx.title} needs at least one of each "
+                                        f"(source: {_SOURCES['aws-vpc']})",
                                         "add providers.aws.subnet_ids and providers.aws.security_group_ids"))
     if aws is not None:
         findings += ctx.in_range("aws-vpc", "providers.aws.subnet_ids", len(aws.subnet_ids), "subnet_ids",
@@ -194,5 +205,6 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     if spec.network.ingress != "public":
         findings.append(ctx.finding("aws-ingress", "network.ingress", f"ingress {spec.network.ingress}: no "
                                     "function URL is created; the function is reachable only through the "
-                                    "Lambda Invoke API with IAM", None, Severity.INFO))
+                                    "Lambda Invoke API with IAM (source: "
+                                    f"{_SOURCES['aws-ingress']})", None, Severity.INFO))
     return findings

@@ -1,0 +1,72 @@
+"""FakeArmWeb-backed fixtures: the real WebSiteManagementClient against an in-process ARM fake."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from polycloud import FunctionSpec
+from polycloud.testing.azure import DEFAULT_SUBSCRIPTION, FakeArmWeb, sandbox_settings
+from polycloud.testing.fakes import FakeRequest
+from polycloud_azure import AzureFunctionsAdapter
+
+SUB = DEFAULT_SUBSCRIPTION
+RG = "rg-fn"
+LOCATION = "westeurope"
+IMAGE = "acme.azurecr.io/hello:1"
+SUBNET = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/fn"
+SECRET_URI = "https://kv-acme.vault.azure.net/secrets/db-password"
+LIST_SETTINGS = "/config/appsettings/list"
+
+FULL_SPEC: dict[str, Any] = {
+    "name": "contract-fn",
+    "image": IMAGE,
+    "port": 9000,
+    "memory": "3584MiB",  # on Azure memory is the plan's instance size: all of EP1
+    "timeout": "5m",
+    "concurrency": {"min_instances": 1, "max_instances": 10, "per_instance": 8},
+    "network": {"ingress": "public", "auth": "iam", "egress": "vpc"},
+    "environment": {"LOG_LEVEL": "debug", "FEATURE_X": "on"},
+    "secrets": {"DB_PASSWORD": {"azure": SECRET_URI}},
+    "tags": {"team": "platform", "cost-center": "42"},
+    "providers": {"azure": {"subscription_id": SUB, "resource_group": RG, "location": LOCATION, "plan": "EP1",
+                            "storage": "acmestorage", "subnet_id": SUBNET, "registry_managed_identity": True}},
+}
+
+
+def is_write(call: FakeRequest) -> bool:
+    """A call that can change state: the fake counts POST appsettings/list as one, ARM does not."""
+    return call.is_write and not call.path.endswith(LIST_SETTINGS)
+
+
+def writes(fake: FakeArmWeb) -> list[str]:
+    """``METHOD resource-path`` of every write, e.g. ``PUT sites/contract-fn/config/appsettings``."""
+    return [f"{c.method} {c.path.split('/Microsoft.Web/')[-1]}" for c in fake.calls if is_write(c)]
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeArmWeb]:
+    """An active FakeArmWeb: each create takes one InProgress poll before it succeeds."""
+    arm = FakeArmWeb(lro_polls=1)
+    with arm.activate():
+        yield arm
+
+
+@pytest.fixture
+def settings(fake: FakeArmWeb) -> dict[str, Any]:
+    """AzureFunctionsAdapter / deploy() settings wired to the fake."""
+    return {**sandbox_settings(fake), "resource_group": RG, "location": LOCATION}
+
+
+@pytest.fixture
+def adapter(settings: dict[str, Any]) -> AzureFunctionsAdapter:
+    """The adapter on the fake, never sleeping between retries."""
+    return AzureFunctionsAdapter(**settings)
+
+
+@pytest.fixture
+def spec() -> FunctionSpec:
+    """A valid spec using every field Azure Functions represents."""
+    return FunctionSpec.model_validate(FULL_SPEC)

@@ -1,0 +1,1 @@
+"""Core tests: the spec, units, sources, checks, output and CLI, offline and SDK-free."""

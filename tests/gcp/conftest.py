@@ -1,0 +1,109 @@
+"""FakeCloudRun-backed fixtures: the real run_v2 REST client, zero-delay polling, no-wait retries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from polycloud import FunctionSpec
+from polycloud.testing.fakes import FakeRequest, FakeResponse, Fault
+from polycloud.testing.gcp import FakeCloudRun, sandbox_settings
+from polycloud_gcp import CloudRunAdapter
+
+PROJECT = "acme"
+REGION = "europe-west1"
+IMAGE = CloudRunAdapter.sample_image
+SERVICES = f"/v2/projects/{PROJECT}/locations/{REGION}/services"
+
+Matcher = Callable[[FakeRequest], bool]
+
+
+class ScriptedFakeCloudRun(FakeCloudRun):
+    """FakeCloudRun that can also fail one *kind* of call (``inject`` fails whatever comes next).
+
+    ``fail_when(match, fault)`` answers the next calls that ``match`` with ``fault``;
+    ``lose_answer_when(match)`` lets the service handle the call, then drops the connection, as
+    when a request succeeded but its answer never arrived.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._scripted: list[tuple[Matcher, Fault | None, int]] = []
+
+    def fail_when(self, match: Matcher, fault: Fault, count: int = 1) -> None:
+        """Answer the next ``count`` calls that ``match`` with ``fault``."""
+        self._scripted.append((match, fault, count))
+
+    def lose_answer_when(self, match: Matcher) -> None:
+        """Handle the next call that ``match``, then drop the connection instead of answering."""
+        self._scripted.append((match, None, 1))
+
+    def handle(self, request: FakeRequest) -> FakeResponse | Fault:
+        """Scripted faults first, else the fake's own answer."""
+        for index, (match, fault, count) in enumerate(self._scripted):
+            if count and match(request):
+                self._scripted[index] = (match, fault, count - 1)
+                if fault is not None:
+                    self.calls.append(request)
+                    return fault
+                super().handle(request)
+                return Fault(drop=True)
+        return super().handle(request)
+
+
+def call(method: str, suffix: str) -> Matcher:
+    """Matches calls with this HTTP method whose path ends with ``suffix`` (``""`` for any path)."""
+    return lambda request: request.method == method and request.path.endswith(suffix)
+
+
+def operation_poll(request: FakeRequest) -> bool:
+    """Matches a long-running operation poll."""
+    return request.method == "GET" and "/operations/" in request.path
+
+
+@pytest.fixture
+def fake() -> Iterator[ScriptedFakeCloudRun]:
+    """An active Cloud Run fake (one ``done: false`` answer per operation)."""
+    run = ScriptedFakeCloudRun(lro_polls=1)
+    with run.activate():
+        yield run
+
+
+@pytest.fixture
+def settings(fake: FakeCloudRun) -> dict[str, Any]:
+    """CloudRunAdapter / deploy() keyword settings wired to the fake."""
+    return {"project": PROJECT, "region": REGION, **sandbox_settings(fake)}
+
+
+@pytest.fixture
+def adapter(settings: dict[str, Any]) -> CloudRunAdapter:
+    """An adapter talking to the fake."""
+    return CloudRunAdapter(**settings)
+
+
+def full_spec(**changes: Any) -> FunctionSpec:
+    """Every field Cloud Run represents, valid at the default (cpu-2) profile; ``changes`` override."""
+    data: dict[str, Any] = {
+        "name": "hello-api", "image": IMAGE, "port": 9000, "memory": "2GiB", "timeout": "15m", "cpu": 2,
+        "concurrency": {"min_instances": 1, "max_instances": 20, "per_instance": 40},
+        "network": {"ingress": "internal", "auth": "none", "egress": "vpc"},
+        "environment": {"LOG_LEVEL": "debug", "GREETING": "hello"},
+        "secrets": {"DB_PASSWORD": {"gcp": "projects/acme/secrets/db-password/versions/3"}},
+        "tags": {"team": "platform", "cost-center": "42"},
+        "providers": {"gcp": {"project": PROJECT, "region": REGION,
+                              "service_account": "hello@acme.iam.gserviceaccount.com",
+                              "execution_environment": "gen2", "network": "default", "subnetwork": "functions",
+                              "vpc_all_traffic": True}},
+    }
+    data.update(changes)
+    return FunctionSpec.model_validate(data)
+
+
+def small_spec(**changes: Any) -> FunctionSpec:
+    """The fewest fields: what the spec's defaults give on Cloud Run."""
+    data: dict[str, Any] = {"name": "hello", "image": IMAGE,
+                            "providers": {"gcp": {"project": PROJECT, "region": REGION}}}
+    data.update(changes)
+    return FunctionSpec.model_validate(data)
