@@ -202,7 +202,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
 def _cmd_providers(args: argparse.Namespace) -> int:
     from polycloud import registry
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in registry.available():
         try:
             cls = registry.load(name)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from polycloud.resources import schemas_dir
 
@@ -145,15 +145,36 @@ def load_limits(provider: str, overrides: Mapping[str, Any] | None = None) -> Pr
 
 
 def read_overrides(path: str | Path) -> dict[str, Any]:
-    """Read a limits-overrides file (JSON or YAML) keyed by provider key.
+    """Read a limits-overrides file (JSON or YAML) keyed by provider key (or alias, e.g. ``aws``).
+
+    Every override is merged and checked here, so a bad file is one clear error up front.
 
     Raises:
-        ValueError: the file is not a mapping of provider keys to mappings.
+        ValueError: the file is not YAML/JSON, names a provider without limits, or its
+            overrides do not make valid limits.
     """
     import yaml
 
+    from polycloud.registry import canonical
+
     text = Path(path).read_text(encoding="utf-8")
-    data = yaml.safe_load(text) if not str(path).endswith(".json") else json.loads(text)
+    try:
+        data = yaml.safe_load(text) if not str(path).endswith(".json") else json.loads(text)
+    except yaml.YAMLError as exc:  # json.JSONDecodeError is a ValueError already
+        raise ValueError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ValueError(f"{path}: a limits file maps provider keys (e.g. 'aws-lambda') to overrides")
+    data = {canonical(str(key)): value for key, value in data.items()}
+    known = sorted(p.stem for p in (schemas_dir() / "limits").glob("*.json"))
+    unknown = sorted(set(data) - set(known))
+    if unknown:  # an override that matches nothing would be ignored without a word
+        raise ValueError(f"{path}: no limits for {', '.join(unknown)}; known: {', '.join(known)}")
+    for provider in data:
+        try:
+            load_limits(provider, data).profile()
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ValueError(f"{path}: the {provider} overrides are not valid limits: {problems}") from None
+        except KeyError as exc:
+            raise ValueError(f"{path}: {exc.args[0]}") from None
     return data

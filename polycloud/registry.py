@@ -52,7 +52,7 @@ def _validate(cls: Any, name: str, where: str) -> type[Adapter]:
                if not hasattr(cls, m)]
     if missing:
         raise InvalidAdapterError(f"{where} is registered as {name!r} but lacks {', '.join(missing)}")
-    return cls  # type: ignore[no-any-return]
+    return cls
 
 
 def load(name: str) -> type[Adapter]:

@@ -80,7 +80,6 @@ def _problem(rule: str, message: str, file: str | None, line: int | None = None,
 def _yaml_positions(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
     import yaml
 
-    positions: dict[str, Position] = {}
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
     loader = loader_class(text)
     try:

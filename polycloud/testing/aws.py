@@ -170,7 +170,7 @@ class FaultInjector:
         from botocore.awsrequest import AWSResponse
         from botocore.exceptions import EndpointConnectionError
 
-        status, retry_after, drop, _ = self._faults.popleft()
+        status, retry_after, drop, _operation = self._faults.popleft()
         if drop:
             raise EndpointConnectionError(endpoint_url=request.url)
         code = "TooManyRequestsException" if status == 429 else "ServiceException"

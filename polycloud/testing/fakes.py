@@ -126,7 +126,7 @@ class FakeService:
         import requests
 
         url = urlsplit(prepared.url or "")
-        raw = prepared.body
+        raw: Any = prepared.body
         if isinstance(raw, bytes):
             raw = raw.decode("utf-8")
         try:
@@ -137,7 +137,7 @@ class FakeService:
             method=(prepared.method or "GET").upper(),
             path=url.path,
             query=dict(parse_qsl(url.query, keep_blank_values=True)),
-            headers={k.lower(): v for k, v in prepared.headers.items()},
+            headers={k.lower(): str(v) for k, v in prepared.headers.items()},
             body=body,
         )
         answer = self.handle(request)

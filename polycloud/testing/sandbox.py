@@ -16,7 +16,8 @@ __all__ = ["reset", "sandbox_settings"]
 _stack: contextlib.ExitStack | None = None
 _settings: dict[str, dict[str, Any]] = {}
 fakes: dict[str, Any] = {}
-"""The running fakes by provider key (the moto clients' FaultInjector for AWS)."""
+"""The running fakes by provider key; for AWS the FaultInjectors of the Lambda and IAM clients
+(``aws-lambda``, ``aws-iam``)."""
 
 
 def _start() -> None:
@@ -31,6 +32,7 @@ def _start() -> None:
             os.environ.setdefault(key, value)
         _settings["aws-lambda"] = aws.sandbox_settings(stack)
         fakes["aws-lambda"] = aws.FaultInjector(_settings["aws-lambda"]["client"])
+        fakes["aws-iam"] = aws.FaultInjector(_settings["aws-lambda"]["iam_client"])
         mock = stack.enter_context(responses.RequestsMock(assert_all_requests_are_fired=False))
         arm, run = azure.FakeArmWeb(), gcp.FakeCloudRun()
         arm.install(mock)

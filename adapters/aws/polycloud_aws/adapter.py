@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -145,9 +146,10 @@ class LambdaAdapter:
 
     def _read_url(self, name: str, alias: str | None) -> tuple[dict[str, Any] | None, bool]:
         for qualifier in ([alias] if alias else []) + [None]:
-            kwargs = {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
+            kwargs = _qualified(name, qualifier)
             try:
-                url = self._call("GetFunctionUrlConfig", lambda k=kwargs: self.client.get_function_url_config(**k))
+                url = self._call("GetFunctionUrlConfig", functools.partial(self.client.get_function_url_config,
+                                                                           **kwargs))
             except NotFoundError:
                 continue
             url["Qualifier"] = qualifier
@@ -206,7 +208,7 @@ class LambdaAdapter:
             arn = created["FunctionArn"]
             self._wait("function_active_v2", name)
         else:
-            arn = live.get("@id")
+            arn = str(live.get("@id"))
             if plan.touches("function"):
                 self._call("UpdateFunctionConfiguration",
                            lambda: self.client.update_function_configuration(FunctionName=name, **function))
@@ -313,8 +315,8 @@ class LambdaAdapter:
         elif was_public:
             for sid in (_URL_STATEMENT, _URL_INVOKE_STATEMENT):
                 try:
-                    self._call("RemovePermission", lambda s=sid: self.client.remove_permission(
-                        StatementId=s, **kwargs))
+                    self._call("RemovePermission", functools.partial(self.client.remove_permission,
+                                                                     StatementId=sid, **kwargs))
                 except NotFoundError:
                     pass
 

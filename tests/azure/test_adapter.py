@@ -1,0 +1,356 @@
+"""Deploys on FakeArmWeb through the real SDK client: what is stored, call counts, errors, faults."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+import pytest
+import responses
+
+from polycloud import FunctionSpec, SpecError, deploy, export, plan
+from polycloud.errors import (
+    AdapterError,
+    AuthError,
+    ConflictError,
+    MissingDependencyError,
+    NotFoundError,
+    ProviderError,
+    ThrottledError,
+)
+from polycloud.retry import RetryPolicy
+from polycloud.testing.azure import FakeArmWeb, FakeCredential, sandbox_settings
+from polycloud.testing.fakes import Fault, FakeRequest, FakeResponse
+from polycloud_azure import AzureFunctionsAdapter
+
+from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write, writes
+
+PLAN_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/serverfarms/contract-fn-plan"
+ARM = "https://management.azure.com"
+CREATE_WRITES = ["PUT serverfarms/contract-fn-plan", "PUT sites/contract-fn"]
+
+
+def _reads(fake: FakeArmWeb) -> int:
+    return sum(1 for c in fake.calls if not is_write(c))
+
+
+# -- what a deploy stores -------------------------------------------------------------------------------------
+def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                             fake: FakeArmWeb) -> None:
+    result = deploy(spec, adapter)
+    assert (result.action, result.url) == ("created", "https://contract-fn.azurewebsites.net")
+    assert result.resource_id == f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn"
+
+    farm = fake.plan(RG, "contract-fn-plan")
+    assert farm is not None
+    assert (farm["kind"], farm["sku"]["name"], farm["sku"]["tier"]) == ("elastic", "EP1", "ElasticPremium")
+    assert farm["properties"]["reserved"] is True
+    assert farm["location"] == LOCATION
+
+    site = fake.site(RG, "contract-fn")
+    assert site is not None
+    props, config = site["properties"], site["properties"]["siteConfig"]
+    assert (site["kind"], site["location"]) == ("functionapp,linux,container", LOCATION)
+    assert site["identity"]["type"] == "SystemAssigned"
+    assert site["tags"] == {"team": "platform", "cost-center": "42"}
+    assert props["serverFarmId"] == PLAN_ID
+    assert props["virtualNetworkSubnetId"] == SUBNET
+    assert props["publicNetworkAccess"] == "Enabled"
+    assert config["linuxFxVersion"] == f"DOCKER|{IMAGE}"
+    assert (config["functionAppScaleLimit"], config["minimumElasticInstanceCount"]) == (10, 1)
+    assert config["vnetRouteAllEnabled"] is True
+    assert config["acrUseManagedIdentityCreds"] is True
+
+    settings = fake.app_settings(RG, "contract-fn")
+    assert settings is not None
+    assert settings["WEBSITES_PORT"] == "9000"
+    assert settings["FUNCTIONS_EXTENSION_VERSION"] == "~4"
+    assert settings["WEBSITES_ENABLE_APP_SERVICE_STORAGE"] == "false"
+    assert settings["AzureWebJobsStorage__accountName"] == "acmestorage"
+    assert settings["AzureFunctionsJobHost__functionTimeout"] == "00:05:00"
+    assert settings["AzureFunctionsJobHost__extensions__http__maxConcurrentRequests"] == "8"
+    assert (settings["LOG_LEVEL"], settings["FEATURE_X"]) == ("debug", "on")
+    assert settings["DB_PASSWORD"] == f"@Microsoft.KeyVault(SecretUri={SECRET_URI})"
+    assert any("role assignments" in n for n in result.notes)
+
+
+def test_calls_per_scenario(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
+    deploy(spec, adapter)
+    # GET site (404), GET plan (404), PUT plan, 2 polls, GET plan, PUT site, 2 polls, GET site
+    assert (_reads(fake), writes(fake)) == (8, CREATE_WRITES)
+
+    fake.reset_calls()
+    assert deploy(spec, adapter).action == "unchanged"
+    # GET site, GET config/web, POST appsettings/list, GET plan
+    assert (_reads(fake), writes(fake)) == (4, [])
+
+    fake.reset_calls()
+    assert deploy(spec.model_copy(update={"timeout": 400}), adapter).action == "updated"
+    assert (_reads(fake), writes(fake)) == (4, ["PUT sites/contract-fn/config/appsettings"])
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    ({"image": "acme.azurecr.io/hello:2"}, ["PATCH sites/contract-fn"]),
+    ({"concurrency": {"min_instances": 2, "max_instances": 12, "per_instance": 8}}, ["PATCH sites/contract-fn"]),
+    ({"network": {"ingress": "internal", "egress": "vpc"}}, ["PATCH sites/contract-fn"]),
+    ({"tags": {"team": "data"}}, ["PUT sites/contract-fn"]),
+    ({"concurrency": {"min_instances": 1, "max_instances": 40, "per_instance": 8}},
+     ["PUT serverfarms/contract-fn-plan", "PATCH sites/contract-fn"]),
+    ({"providers": {"azure": {**FULL_SPEC["providers"]["azure"], "plan": "EP2"}}},
+     ["PUT serverfarms/contract-fn-plan"]),
+    ({"providers": {"azure": {**FULL_SPEC["providers"]["azure"], "plan_name": "other-plan"}}},
+     ["PUT serverfarms/other-plan", "PATCH sites/contract-fn"]),
+    ({"environment": {}, "tags": {}}, ["PUT sites/contract-fn"]),  # the PUT carries the app settings too
+])
+def test_updates_write_only_what_changed(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb,
+                                         change: dict[str, Any], expected: list[str]) -> None:
+    deploy(spec, adapter)
+    new = FunctionSpec.model_validate({**FULL_SPEC, **change})
+    fake.reset_calls()
+    assert deploy(new, adapter).action == "updated"
+    assert writes(fake) == expected
+    assert deploy(new, adapter).action == "unchanged"
+    assert export(new.name, adapter).spec.model_dump(exclude={"memory"}) == new.model_dump(exclude={"memory"})
+
+
+def test_an_existing_plan_is_reused(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
+    body = {"location": LOCATION, "kind": "elastic", "sku": {"name": "EP1", "tier": "ElasticPremium"},
+            "properties": {"reserved": True, "maximumElasticWorkerCount": 20}}
+    fake.client().app_service_plans.begin_create_or_update(RG, "contract-fn-plan", body).result()
+    fake.reset_calls()
+    deploy(spec, adapter)
+    assert writes(fake) == ["PUT sites/contract-fn"]
+
+
+def test_a_windows_plan_is_refused_before_any_write(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                   fake: FakeArmWeb) -> None:
+    body = {"location": LOCATION, "kind": "elastic", "sku": {"name": "EP1"}, "properties": {"reserved": False}}
+    fake.client().app_service_plans.begin_create_or_update(RG, "win-plan", body).result()
+    fake.reset_calls()
+    azure = {**FULL_SPEC["providers"]["azure"], "plan_name": "win-plan"}
+    with pytest.raises(ConflictError, match="Windows plan") as caught:
+        deploy(FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": azure}}), adapter)
+    assert caught.value.changed == []
+    assert writes(fake) == []
+
+
+def test_moving_to_another_location_is_refused(settings: dict[str, Any], spec: FunctionSpec,
+                                               fake: FakeArmWeb) -> None:
+    deploy(spec, AzureFunctionsAdapter(**settings))
+    fake.reset_calls()
+    with pytest.raises(ConflictError, match="cannot move"):
+        deploy(spec, AzureFunctionsAdapter(**{**settings, "location": "northeurope"}))
+    assert writes(fake) == []
+
+
+def test_plan_reads_but_never_writes(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
+    deploy(spec, adapter)
+    fake.reset_calls()
+    planned = plan(spec.model_copy(update={"image": "acme.azurecr.io/hello:3"}), adapter)
+    assert [c.path for c in planned.changes] == ["site.siteConfig.linuxFxVersion"]
+    assert writes(fake) == []
+
+
+def test_deploy_by_provider_name_takes_settings_from_the_spec(fake: FakeArmWeb, spec: FunctionSpec) -> None:
+    result = deploy(spec, "azure", **sandbox_settings(fake))
+    assert result.action == "created"
+    assert export(spec.name, "azure", **sandbox_settings(fake), resource_group=RG).spec == spec
+
+
+# -- refused before any call ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize(("change", "path"), [
+    ({"memory": "4GiB"}, "memory"),
+    ({"architecture": "arm64"}, "architecture"),
+    ({"name": "f" * 61}, "name"),
+    ({"timeout": "15m"}, "timeout"),
+    ({"providers": {"azure": {**FULL_SPEC["providers"]["azure"], "plan": "consumption"}}}, "providers.azure.plan"),
+])
+def test_invalid_specs_are_refused_before_any_call(adapter: AzureFunctionsAdapter, fake: FakeArmWeb,
+                                                   change: dict[str, Any], path: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        deploy(FunctionSpec.model_validate({**FULL_SPEC, **change}), adapter)
+    assert path in {f.path for f in caught.value.report.errors}
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("missing", ["subscription_id", "resource_group", "location"])
+def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missing: str) -> None:
+    settings = {"subscription_id": SUB, "resource_group": RG, "location": LOCATION,
+                "credential": FakeCredential(), "retry": RetryPolicy.no_wait()}
+    del settings[missing]
+    bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
+                                                                             "subnet_id": SUBNET}}})
+    with pytest.raises(AdapterError, match=f"providers.azure.{missing}"):
+        deploy(bare, AzureFunctionsAdapter(**settings))
+    assert writes(fake) == []
+
+
+# -- API errors ---------------------------------------------------------------------------------------------------------
+def test_failed_plan_create_names_code_and_operation(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                     fake: FakeArmWeb) -> None:
+    fake.fail_next_operation("Conflict", "plan full")
+    with pytest.raises(ConflictError) as caught:
+        deploy(spec, adapter)
+    err = caught.value
+    assert (err.code, err.operation, err.status, err.changed) == ("Conflict", "AppServicePlans_CreateOrUpdate",
+                                                                  None, [])
+    assert "plan full" in str(err)
+    assert fake.plan(RG, "contract-fn-plan") is None
+
+
+class FailSiteCreate(FakeArmWeb):
+    """FakeArmWeb whose first site create ends Failed."""
+
+    failed = False
+
+    def dispatch(self, request: FakeRequest) -> FakeResponse:
+        if request.method == "PUT" and request.path.endswith("/sites/contract-fn") and not self.failed:
+            self.failed = True
+            self.fail_next_operation("SiteCreateFailed", "the container could not be pulled")
+        return super().dispatch(request)
+
+
+def test_failed_site_create_lists_what_changed_and_converges(spec: FunctionSpec) -> None:
+    arm = FailSiteCreate()
+    with arm.activate():
+        adapter = AzureFunctionsAdapter(**sandbox_settings(arm), resource_group=RG, location=LOCATION)
+        with pytest.raises(ProviderError) as caught:
+            deploy(spec, adapter)
+        err = caught.value
+        assert (err.code, err.operation) == ("SiteCreateFailed", "WebApps_CreateOrUpdate")
+        assert err.changed == ["created App Service plan contract-fn-plan"]
+        assert "already changed before the failure: created App Service plan contract-fn-plan" in str(err)
+        assert arm.site(RG, spec.name) is None
+
+        arm.reset_calls()
+        assert deploy(spec, adapter).action == "created"  # the plan is reused, the site made
+        assert writes(arm) == ["PUT sites/contract-fn"]
+        assert export(spec.name, adapter).spec == spec
+
+
+def test_http_error_carries_status_code_and_request_id(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                       fake: FakeArmWeb) -> None:
+    site_url = f"{ARM}/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn"
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.add(responses.PUT, site_url, status=400, headers={"x-ms-request-id": "req-123"},
+                 json={"error": {"code": "InvalidParameter", "message": "linuxFxVersion is invalid"}})
+        fake.install(mock)  # everything else still reaches the fake
+        with pytest.raises(ProviderError) as caught:
+            deploy(spec, adapter)
+    err = caught.value
+    assert type(err) is ProviderError
+    assert (err.status, err.code, err.request_id, err.operation) == (400, "InvalidParameter", "req-123",
+                                                                     "WebApps_CreateOrUpdate")
+    assert err.changed == ["created App Service plan contract-fn-plan"]
+    assert len([c for c in fake.calls if c.method == "PUT"]) == 1  # a 400 is not retried
+
+
+@pytest.mark.parametrize(("status", "cls"), [(401, AuthError), (403, AuthError), (404, NotFoundError),
+                                             (429, ThrottledError), (503, ProviderError)])
+def test_status_maps_to_error_class(fake: FakeArmWeb, settings: dict[str, Any], spec: FunctionSpec, status: int,
+                                    cls: type[ProviderError]) -> None:
+    adapter = AzureFunctionsAdapter(**{**settings, "retry": RetryPolicy.no_wait(attempts=2)})
+    fake.inject(2, status=status, retry_after=3)
+    with pytest.raises(cls) as caught:
+        adapter.delete(spec.name)
+    assert (caught.value.status, caught.value.operation) == (status, "WebApps_Delete")
+    assert caught.value.retry_after == 3
+    retried = status in (429, 503)
+    assert len(fake.calls) == (2 if retried else 1)
+
+
+def test_dropped_connections_exhaust_as_transient_errors(fake: FakeArmWeb, settings: dict[str, Any]) -> None:
+    adapter = AzureFunctionsAdapter(**{**settings, "retry": RetryPolicy.no_wait(attempts=3)})
+    fake.inject(3, drop=True)
+    with pytest.raises(ProviderError) as caught:
+        adapter.read("contract-fn")
+    assert (caught.value.transient, caught.value.code) == (True, "ServiceRequestError")
+    assert len(fake.calls) == 3
+
+
+# -- faults converge -------------------------------------------------------------------------------------------------
+FAULTS = {"429": Fault(status=429, retry_after=0.01), "500": Fault(status=500), "drop": Fault(drop=True)}
+
+
+class FaultAt(FakeArmWeb):
+    """FakeArmWeb that fails exactly its ``at``-th call (0-based), wherever a deploy is then."""
+
+    def __init__(self, at: int, fault: Fault) -> None:
+        super().__init__(lro_polls=1)
+        self.at, self.fault = at, fault
+
+    def handle(self, request: FakeRequest) -> FakeResponse | Fault:
+        if len(self.calls) == self.at:
+            self.calls.append(request)
+            return self.fault
+        return super().handle(request)
+
+
+@pytest.mark.parametrize("at", range(10))  # a create makes 10 calls
+@pytest.mark.parametrize("fault", sorted(FAULTS))
+def test_a_fault_anywhere_in_a_create_converges(spec: FunctionSpec, at: int, fault: str) -> None:
+    arm = FaultAt(at, FAULTS[fault])
+    with arm.activate():
+        adapter = AzureFunctionsAdapter(**sandbox_settings(arm), resource_group=RG, location=LOCATION)
+        assert deploy(spec, adapter).action == "created"
+        assert deploy(spec, adapter).action == "unchanged"
+        assert export(spec.name, adapter).spec == spec
+    assert len(arm._plans) == 1 and len(arm._sites) == 1
+    assert [w for w in writes(arm) if w.startswith("PUT sites")] != []
+
+
+@pytest.mark.parametrize("fault", [{"status": 429, "retry_after": 0.01}, {"status": 500}, {"drop": True}])
+def test_faults_before_each_step_converge(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb,
+                                          fault: dict[str, Any]) -> None:
+    fake.inject(2, **fault)
+    assert deploy(spec, adapter).action == "created"
+    fake.inject(2, **fault)
+    assert deploy(spec.model_copy(update={"timeout": 120, "image": "acme.azurecr.io/hello:2"}),
+                  adapter).action == "updated"
+    fake.inject(2, **fault)
+    assert export(spec.name, adapter).spec.timeout == 120
+    assert fake.plan(RG, "contract-fn-plan") is not None
+    assert fake.app_settings(RG, "contract-fn")["AzureFunctionsJobHost__functionTimeout"] == "00:02:00"  # type: ignore[index]
+
+
+# -- delete --------------------------------------------------------------------------------------------------------------
+def test_delete_removes_the_app_and_its_empty_plan(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                   fake: FakeArmWeb) -> None:
+    deploy(spec, adapter)
+    adapter.delete(spec.name)
+    assert fake.site(RG, spec.name) is None
+    assert fake.plan(RG, "contract-fn-plan") is None
+    with pytest.raises(NotFoundError) as caught:
+        adapter.delete(spec.name)
+    assert (caught.value.status, caught.value.code) == (404, "ResourceNotFound")
+
+
+# -- imports and clients ----------------------------------------------------------------------------------------------
+def test_importing_the_adapter_loads_no_azure_sdk() -> None:
+    code = ("import sys, polycloud_azure, polycloud_azure.rules; "
+            "loaded = sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.')); "
+            "assert not loaded, loaded")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "azure.mgmt.web", None)
+    with pytest.raises(MissingDependencyError, match=r"polycloud\[azure\]"):
+        AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, credential=FakeCredential()).read("x")
+
+
+def test_clients_are_built_lazily_from_the_injected_credential() -> None:
+    from azure.mgmt.web import WebSiteManagementClient
+
+    credential = FakeCredential()
+    adapter = AzureFunctionsAdapter(subscription_id=SUB, credential=credential)
+    assert isinstance(adapter.client, WebSiteManagementClient)
+    assert adapter.client is adapter.client
+    assert credential.scopes == []  # no token asked for, no call made
+
+
+def test_default_credential_is_created_on_first_use() -> None:
+    from azure.identity import DefaultAzureCredential
+
+    assert isinstance(AzureFunctionsAdapter().credential, DefaultAzureCredential)
