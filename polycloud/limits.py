@@ -161,7 +161,9 @@ def read_overrides(path: str | Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text) if not str(path).endswith(".json") else json.loads(text)
     except yaml.YAMLError as exc:  # json.JSONDecodeError is a ValueError already
-        raise ValueError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        raise ValueError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ValueError(f"{path}: a limits file maps provider keys (e.g. 'aws-lambda') to overrides")
     data = {canonical(str(key)): value for key, value in data.items()}

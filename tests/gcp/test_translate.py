@@ -141,6 +141,14 @@ def test_ingress(ingress: str, sent: str) -> None:
     assert pure.to_spec(config).spec == spec
 
 
+@pytest.mark.parametrize(("concurrency", "sent"), [({}, 100), ({"min_instances": 150}, 150),
+                                                   ({"max_instances": 100}, 100), ({"max_instances": 7}, 7)])
+def test_unset_max_instances_sends_the_default(concurrency: dict[str, int], sent: int) -> None:
+    config = pure.translate(small_spec(concurrency=concurrency))
+    assert config["service"]["template"]["scaling"]["maxInstanceCount"] == sent
+    assert pure.to_spec(config).spec.concurrency.max_instances == (7 if sent == 7 else None)
+
+
 def test_connector_and_private_ranges() -> None:
     connector = "projects/acme/locations/europe-west1/connectors/vpc"
     spec = small_spec(network={"egress": "vpc"},

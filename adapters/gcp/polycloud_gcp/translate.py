@@ -102,6 +102,11 @@ def _vpc_access(spec: FunctionSpec, gcp: GcpSettings) -> dict[str, Any] | None:
     return access
 
 
+def _default_max(concurrency: Concurrency) -> int:
+    """What an unset max_instances sends: Cloud Run's default, raised to min_instances (min > max is refused)."""
+    return max(DEFAULT_MAX_INSTANCES, concurrency.min_instances)
+
+
 def _account(value: str | None) -> str | None:
     """None for the project's default compute account: Cloud Run fills it in when none is sent."""
     return None if value is None or _DEFAULT_ACCOUNT.fullmatch(value) else value
@@ -127,7 +132,7 @@ def translate(spec: FunctionSpec, limits: ProviderLimits, *, project: str | None
                 "timeout": f"{spec.timeout}s",
                 "maxInstanceRequestConcurrency": spec.concurrency.per_instance,
                 "scaling": {"minInstanceCount": spec.concurrency.min_instances,
-                            "maxInstanceCount": spec.concurrency.max_instances or DEFAULT_MAX_INSTANCES},
+                            "maxInstanceCount": spec.concurrency.max_instances or _default_max(spec.concurrency)},
                 "serviceAccount": _account(gcp.service_account),
                 "executionEnvironment": _GENERATIONS.get(gcp.execution_environment or ""),
                 "vpcAccess": _vpc_access(spec, gcp),
@@ -348,7 +353,7 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
         execution_environment=_GENERATIONS_BACK.get(str(template.get("executionEnvironment"))),
     )
     scaling = template["scaling"]
-    high = scaling["maxInstanceCount"]
+    low, high = scaling["minInstanceCount"], scaling["maxInstanceCount"]
     spec = FunctionSpec(
         name=str(config["@name"]),
         image=str(container["image"]),
@@ -358,8 +363,8 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
         timeout=seconds,
         ephemeral_storage=None,
         cpu=None if cpu == derived_cpu(memory.mib, limits) else cpu,
-        concurrency=Concurrency(min_instances=scaling["minInstanceCount"],
-                                max_instances=None if high == DEFAULT_MAX_INSTANCES else high,
+        concurrency=Concurrency(min_instances=low,
+                                max_instances=None if high == max(DEFAULT_MAX_INSTANCES, low) else high,
                                 per_instance=template["maxInstanceRequestConcurrency"]),
         network=Network(ingress=_INGRESS_BACK.get(ingress, "public"),
                         auth="none" if config.get("public") else "iam",
