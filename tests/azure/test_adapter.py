@@ -21,7 +21,7 @@ from polycloud.errors import (
 )
 from polycloud.retry import RetryPolicy
 from polycloud.testing.azure import FakeArmWeb, FakeCredential, sandbox_settings
-from polycloud.testing.fakes import Fault, FakeRequest, FakeResponse
+from polycloud.testing.fakes import FakeRequest, FakeResponse, Fault
 from polycloud_azure import AzureFunctionsAdapter
 
 from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write, writes
@@ -35,7 +35,7 @@ def _reads(fake: FakeArmWeb) -> int:
     return sum(1 for c in fake.calls if not is_write(c))
 
 
-# -- what a deploy stores -------------------------------------------------------------------------------------
+# -- what a deploy stores --------------------------------------------------------------------------
 def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
                                                              fake: FakeArmWeb) -> None:
     result = deploy(spec, adapter)
@@ -158,7 +158,7 @@ def test_deploy_by_provider_name_takes_settings_from_the_spec(fake: FakeArmWeb, 
     assert export(spec.name, "azure", **sandbox_settings(fake), resource_group=RG).spec == spec
 
 
-# -- refused before any call ---------------------------------------------------------------------------------------
+# -- refused before any call -----------------------------------------------------------------------
 @pytest.mark.parametrize(("change", "path"), [
     ({"memory": "4GiB"}, "memory"),
     ({"architecture": "arm64"}, "architecture"),
@@ -186,7 +186,7 @@ def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missin
     assert writes(fake) == []
 
 
-# -- API errors ---------------------------------------------------------------------------------------------------------
+# -- API errors ------------------------------------------------------------------------------------
 def test_failed_plan_create_names_code_and_operation(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
                                                      fake: FakeArmWeb) -> None:
     fake.fail_next_operation("Conflict", "plan full")
@@ -269,7 +269,7 @@ def test_dropped_connections_exhaust_as_transient_errors(fake: FakeArmWeb, setti
     assert len(fake.calls) == 3
 
 
-# -- faults converge -------------------------------------------------------------------------------------------------
+# -- faults converge -------------------------------------------------------------------------------
 FAULTS = {"429": Fault(status=429, retry_after=0.01), "500": Fault(status=500), "drop": Fault(drop=True)}
 
 
@@ -314,7 +314,7 @@ def test_faults_before_each_step_converge(adapter: AzureFunctionsAdapter, spec: 
     assert fake.app_settings(RG, "contract-fn")["AzureFunctionsJobHost__functionTimeout"] == "00:02:00"  # type: ignore[index]
 
 
-# -- delete --------------------------------------------------------------------------------------------------------------
+# -- delete ----------------------------------------------------------------------------------------
 def test_delete_removes_the_app_and_its_empty_plan(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
                                                    fake: FakeArmWeb) -> None:
     deploy(spec, adapter)
@@ -326,7 +326,7 @@ def test_delete_removes_the_app_and_its_empty_plan(adapter: AzureFunctionsAdapte
     assert (caught.value.status, caught.value.code) == (404, "ResourceNotFound")
 
 
-# -- imports and clients ----------------------------------------------------------------------------------------------
+# -- imports and clients ---------------------------------------------------------------------------
 def test_importing_the_adapter_loads_no_azure_sdk() -> None:
     code = ("import sys, polycloud_azure, polycloud_azure.rules; "
             "loaded = sorted(m for m in sys.modules if m == 'azure' or m.startswith('azure.')); "

@@ -71,7 +71,7 @@ def _bodies(fake: FakeArmWeb) -> list[tuple[str, str, Any]]:
     return [(c.method, c.path.split("/Microsoft.Web/")[-1], c.body) for c in fake.calls if is_write(c)]
 
 
-# -- golden request bodies ------------------------------------------------------------------------------------
+# -- golden request bodies -------------------------------------------------------------------------
 def test_create_sends_exactly_these_bodies(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
                                            fake: FakeArmWeb) -> None:
     deploy(spec, adapter)
@@ -118,7 +118,7 @@ def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionS
     }
 
 
-# -- single mappings ------------------------------------------------------------------------------------------------
+# -- single mappings -------------------------------------------------------------------------------
 @pytest.mark.parametrize(("seconds", "text"), [(30, "00:00:30"), (300, "00:05:00"), (3600, "01:00:00"),
                                                (3661, "01:01:01"), (90061, "1.01:01:01")])
 def test_timespan(seconds: int, text: str) -> None:
@@ -223,7 +223,7 @@ def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter
         assert words in joined
 
 
-# -- round trip over the representable space ------------------------------------------------------------------------
+# -- round trip over the representable space -------------------------------------------------------
 _names = st.from_regex(r"[A-Z][A-Z0-9_]{0,10}", fullmatch=True).filter(
     lambda n: not n.startswith(("WEBSITES_", "FUNCTIONS_", "DOCKER_", "AZURE")))
 _text = st.text(st.characters(codec="ascii", categories=("L", "N")), max_size=12)

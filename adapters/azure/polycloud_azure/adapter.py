@@ -60,14 +60,19 @@ class AzureFunctionsAdapter:
 
     def __init__(self, *, subscription_id: str | None = None, resource_group: str | None = None,
                  location: str | None = None, client: WebSiteManagementClient | None = None,
-                 credential: TokenCredential | None = None, retry: RetryPolicy | None = None) -> None:
-        """Keep the settings; nothing is imported or called until the first API call."""
+                 credential: TokenCredential | None = None, retry: RetryPolicy | None = None,
+                 lro_timeout: float = 1800.0) -> None:
+        """Keep the settings; nothing is imported or called until the first API call.
+
+        ``lro_timeout`` bounds the wait for one long-running operation (seconds).
+        """
         self._subscription_id = subscription_id
         self._resource_group = resource_group
         self._location = location
         self._client = client
         self._credential = credential
         self.retry = retry or RetryPolicy()
+        self.lro_timeout = lro_timeout
 
     @classmethod
     def settings_from(cls, spec: FunctionSpec) -> dict[str, Any]:
@@ -79,7 +84,7 @@ class AzureFunctionsAdapter:
                  "location": azure.location}
         return {key: value for key, value in found.items() if value}
 
-    # -- settings and clients --------------------------------------------------------------
+    # -- settings and clients ----------------------------------------------------------------------
     def _setting(self, field: str) -> str:
         value: str | None = getattr(self, f"_{field}")
         if not value:
@@ -129,11 +134,19 @@ class AzureFunctionsAdapter:
         return self.retry.call(attempt)
 
     def _wait(self, operation: str, what: str, start: Callable[[], Any]) -> dict[str, Any]:
-        """Start a long-running operation and wait for its result with the client's polling."""
-        with waiting(f"waiting for {what}"):
-            return dict(self._call(operation, lambda: start().result()))
+        """Start a long-running operation and wait, at most ``lro_timeout`` s, with the client's polling."""
+        def run() -> Any:
+            poller = start()
+            result = poller.result(timeout=self.lro_timeout)
+            if not poller.done():
+                raise ProviderError(f"{what} did not finish within {self.lro_timeout:g} s", provider=self.name,
+                                    operation=operation, code="OperationTimedOut")
+            return result
 
-    # -- pure ---------------------------------------------------------------------------------
+        with waiting(f"waiting for {what}"):
+            return dict(self._call(operation, run))
+
+    # -- pure --------------------------------------------------------------------------------------
     def check(self, spec: FunctionSpec, limits: ProviderLimits | None = None) -> list[Finding]:
         """Azure Functions' limits and conventions (pure, offline)."""
         return rules.check(spec, limits or self.limits)
@@ -167,7 +180,7 @@ class AzureFunctionsAdapter:
         """Function app config -> spec (pure), with notes on what Azure cannot say."""
         return to_spec(config, self.limits)
 
-    # -- I/O ------------------------------------------------------------------------------------
+    # -- I/O ---------------------------------------------------------------------------------------
     def read(self, name: str) -> ProviderConfig | None:
         """The live function app in the shape ``translate`` makes, or None when it does not exist.
 
@@ -225,7 +238,9 @@ class AzureFunctionsAdapter:
                                 operation="WebApps_Update")
         farm_id = plan_id(self._setting("subscription_id"), rg, desired["plan"]["name"])
         if live is None or plan.touches("plan"):
-            self._ensure_plan(desired, None if live is None or plan.touches("plan.name") else live["plan"], done)
+            # Look the plan up when it is new to this app or was missing when the app was read.
+            same = live["plan"] if live is not None and not plan.touches("plan.name") else None
+            self._ensure_plan(desired, same if same and same.get("sku") else None, done)
         web: Any = self.client.web_apps  # the typed overloads take models; JSON dicts are what we send
         if live is None or plan.touches("tags"):
             # Only PUT can change tags; it carries every setting, app settings included.

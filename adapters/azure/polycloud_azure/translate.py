@@ -259,7 +259,7 @@ def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dic
     }
 
 
-# -- config -> request bodies ------------------------------------------------------------------------
+# -- config -> request bodies ----------------------------------------------------------------------
 def plan_body(config: ProviderConfig) -> dict[str, Any]:
     """The serverfarm PUT body (the plan lives in the site's region)."""
     plan = config["plan"]
@@ -298,7 +298,7 @@ def site_patch(config: ProviderConfig, farm_id: str, *, identity: bool) -> dict[
     return {**body, "properties": _site_properties(config, farm_id)}
 
 
-# -- config -> spec ---------------------------------------------------------------------------------------
+# -- config -> spec --------------------------------------------------------------------------------
 def _scopes(resource_id: str | None) -> tuple[str | None, str | None]:
     match = _SITE_ID.match(resource_id or "")
     return (match["sub"], match["rg"]) if match else (None, None)
