@@ -77,7 +77,7 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
         live = the_plan.live or {}
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,
                           resource_id=live.get("@id"), url=live.get("@url"), changes=the_plan.changes,
-                          dry_run=dry_run)
+                          dry_run=dry_run, notes=list(the_plan.desired.get("@notes") or []))
     return adapter.apply(the_plan)
 
 

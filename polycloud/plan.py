@@ -4,7 +4,8 @@ A provider config is plain JSON-like data (nested dicts, lists, scalars) that an
 ``translate`` makes from a spec and its ``read`` makes from the live resource, in the same
 shape. Nested dicts are compared key by key, so a change names one field (``function.MemorySize``);
 lists and scalars are compared whole. Top-level keys that start with ``@`` are facts about
-the resource (``@name``, ``@id``, ``@url``), not settings, and are never diffed.
+the resource (``@name``, ``@id``, ``@url``) or notes for the user (``@notes``), not settings,
+and are never diffed.
 """
 
 from __future__ import annotations

@@ -26,8 +26,11 @@ def json_schema() -> dict[str, Any]:
 
 def _allow_unit_strings(schema: dict[str, Any]) -> None:
     props = schema["properties"]
-    size = {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*([MmGg][Ii]?[Bb]?)?\s*$"}
-    duration = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*(h|min|m|s)\s*)+$|^\s*\d+\s*$"}
+    # the strings polycloud.units accepts: bare M/G/K are ambiguous, a fraction needs a unit,
+    # and units are case-insensitive, as in parse_memory / parse_duration
+    size = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*[MmGg]([Ii][Bb]?|[Bb])|\d+)\s*$"}
+    duration = {"type": "string",
+                "pattern": r"^\s*(\d+(\.\d+)?\s*([Hh]|[Mm][Ii][Nn]|[Mm]|[Ss])\s*)+$|^\s*\d+\s*$"}
     for key, extra in (("memory", size), ("timeout", duration)):
         props[key] = {"description": props[key].get("description", ""), "default": props[key].get("default"),
                       "anyOf": [{"type": "integer", "exclusiveMinimum": 0}, extra]}

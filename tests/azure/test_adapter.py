@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from typing import Any
 
 import pytest
@@ -197,6 +198,21 @@ def test_failed_plan_create_names_code_and_operation(adapter: AzureFunctionsAdap
                                                                   None, [])
     assert "plan full" in str(err)
     assert fake.plan(RG, "contract-fn-plan") is None
+
+
+def test_long_running_operations_are_bounded(settings: dict[str, Any], spec: FunctionSpec,
+                                            fake: FakeArmWeb) -> None:
+    fake.lro_polls = 30
+    adapter = AzureFunctionsAdapter(**settings, lro_timeout=0)
+    with pytest.raises(ProviderError) as caught:
+        deploy(spec, adapter)
+    assert (caught.value.code, caught.value.operation) == ("OperationTimedOut", "AppServicePlans_CreateOrUpdate")
+    assert caught.value.changed == []
+    deadline, seen = time.monotonic() + 5, -1
+    while time.monotonic() < deadline and seen != len(fake.calls):  # let the poller thread finish
+        seen = len(fake.calls)
+        time.sleep(0.05)
+    assert fake.plan(RG, "contract-fn-plan") is not None  # the operation itself went on and succeeded
 
 
 class FailSiteCreate(FakeArmWeb):

@@ -263,7 +263,7 @@ class AzureFunctionsAdapter:
         return site
 
     def _ensure_plan(self, desired: ProviderConfig, live_plan: dict[str, Any] | None, done: list[str]) -> None:
-        """Create the App Service plan, or update it when it differs; a plan in use is reused as is."""
+        """Create the App Service plan, or PUT it when its settings differ; a matching plan is reused as is."""
         want = desired["plan"]
         rg = self._setting("resource_group")
         if live_plan is None:

@@ -26,23 +26,9 @@ from polycloud.plan import ProviderConfig
 from polycloud.spec import AzureSettings, Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
 
 __all__ = [
-    "KIND",
-    "MANAGED_SETTINGS",
-    "SKUS",
-    "app_settings",
-    "default_plan_name",
-    "deploy_notes",
-    "format_timespan",
-    "live_config",
-    "parse_timespan",
-    "plan_body",
-    "plan_config",
-    "plan_id",
-    "site_body",
-    "site_id",
-    "site_patch",
-    "to_spec",
-    "translate",
+    "KIND", "SKUS", "app_settings", "default_plan_name", "deploy_notes", "format_timespan",
+    "live_config", "parse_timespan", "plan_body", "plan_config", "plan_id", "site_body", "site_id",
+    "site_patch", "to_spec", "translate"
 ]
 
 KIND: Final = "functionapp,linux,container"
@@ -65,9 +51,6 @@ REGISTRY_USER: Final = "DOCKER_REGISTRY_SERVER_USERNAME"
 REGISTRY_PASSWORD: Final = "DOCKER_REGISTRY_SERVER_PASSWORD"
 TIMEOUT: Final = "AzureFunctionsJobHost__functionTimeout"
 MAX_REQUESTS: Final = "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests"
-MANAGED_SETTINGS: Final = (PORT, EXTENSION_VERSION, APP_STORAGE, STORAGE, STORAGE_ACCOUNT, REGISTRY_URL,
-                           REGISTRY_USER, REGISTRY_PASSWORD, TIMEOUT, MAX_REQUESTS)
-"""App settings polycloud writes from spec fields (never taken for ``environment``)."""
 
 _KEY_VAULT_REF = re.compile(r"@Microsoft\.KeyVault\(SecretUri=(?P<uri>[^)]+)\)")
 _SITE_ID = re.compile(r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/", re.IGNORECASE)
