@@ -10,8 +10,10 @@ from polycloud.findings import Finding, Report, Severity
 def render(report: Report, strict: bool = False) -> str:
     """A ``<testsuites>`` document CI systems show as test results."""
     failing = {Severity.ERROR, Severity.WARNING} if strict else {Severity.ERROR}
-    files = report.files or sorted({f.file or "<spec>" for f in report})
-    providers = report.providers or sorted({f.provider or "spec" for f in report})
+    # every finding lands in a suite and a case exactly once, even when the report does not list
+    # its file (a FunctionSpec object) or provider (a spec that failed to load)
+    files = [*report.files, *sorted({f.file or "<spec>" for f in report} - set(report.files))]
+    providers = [*report.providers, *sorted({f.provider for f in report if f.provider} - set(report.providers))]
     suites = ET.Element("testsuites", name="polycloud validate")
     total_failures = 0
     for file in files:

@@ -136,7 +136,7 @@ def test_sarif_without_positions_or_findings_validates():
 
 def test_sarif_of_real_validation_validates(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text(f"name: a.b\nimage: docker.io/x:1\nmemory: 20GiB\nmemroy: 1\n", encoding="utf-8")
+    bad.write_text("name: a.b\nimage: docker.io/x:1\nmemory: 20GiB\nmemroy: 1\n", encoding="utf-8")
     worse = tmp_path / "worse.yaml"
     worse.write_text(f"name: a.b\nimage: {ECR}\nmemory: 20GiB\ntimeout: 1h\nenvironment: {{TZ: UTC}}\n",
                      encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator, Draft202012Validator
 
@@ -101,6 +101,7 @@ DURATION = _pattern("timeout")
 ASCII = st.characters(codec="ascii")
 
 
+@settings(max_examples=60)
 @given(st.from_regex(SIZE, alphabet=ASCII))
 def test_a_size_the_schema_accepts_the_parser_accepts(text):
     try:
@@ -109,6 +110,7 @@ def test_a_size_the_schema_accepts_the_parser_accepts(text):
         assert "whole number of MiB" in str(exc), (text, str(exc))
 
 
+@settings(max_examples=60)
 @given(st.from_regex(DURATION, alphabet=ASCII))
 def test_a_duration_the_schema_accepts_the_parser_accepts(text):
     try:

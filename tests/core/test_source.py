@@ -163,13 +163,13 @@ def test_json_positions(tmp_path):
 
 
 def test_tab_indented_json_keeps_positions(tmp_path):
-    text = '{\n\t"name": "x",\n\t"image": "%s",\n\t"network": {\n\t\t"egres": "vpc"\n\t}\n}\n' % ECR
+    text = '{\n\t"name": "x",\n\t"image": "ECR",\n\t"network": {\n\t\t"egres": "vpc"\n\t}\n}\n'.replace("ECR", ECR)
     finding = only(load_errors(write(tmp_path, "s.json", text)), "spec-unknown-key")
     assert (finding.path, finding.line, finding.column) == ("network.egres", 5, 3)
 
 
 def test_json_one_line_positions(tmp_path):
-    text = '{"name": "x", "image": "%s", "memory": "1G"}' % ECR
+    text = '{"name": "x", "image": "ECR", "memory": "1G"}'.replace("ECR", ECR)
     finding = only(load_errors(write(tmp_path, "s.json", text)), "spec-value")
     assert (finding.line, finding.column) == (1, text.index('"memory"') + 1)
 
@@ -189,7 +189,7 @@ def test_malformed_json_has_line_and_column(tmp_path, text, line, column):
 
 
 def test_json_duplicate_keys_are_reported(tmp_path):
-    text = '{\n  "name": "a",\n  "image": "%s",\n  "name": "b"\n}\n' % ECR
+    text = '{\n  "name": "a",\n  "image": "ECR",\n  "name": "b"\n}\n'.replace("ECR", ECR)
     finding = only(load_errors(write(tmp_path, "s.json", text)), "spec-duplicate-key")
     assert (finding.line, finding.column) == (4, 3)
     assert "first on line 2" in finding.message

@@ -1,0 +1,184 @@
+"""RetryPolicy: which errors are retried, how long it waits, and that it stops."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from polycloud import AuthError, ConflictError, NotFoundError, ProviderError, ThrottledError
+from polycloud.retry import RetryPolicy, is_transient
+
+
+def error(cls: type[ProviderError] = ProviderError, **kwargs) -> ProviderError:
+    return cls("boom", provider="aws-lambda", operation="UpdateFunctionConfiguration", **kwargs)
+
+
+class Flaky:
+    """Raises the given errors in turn, then returns 'done'."""
+
+    def __init__(self, *errors: BaseException) -> None:
+        self.errors = list(errors)
+        self.calls = 0
+
+    def __call__(self) -> str:
+        self.calls += 1
+        if self.errors:
+            raise self.errors.pop(0)
+        return "done"
+
+
+def policy(**kwargs) -> tuple[RetryPolicy, list[float]]:
+    delays: list[float] = []
+    return RetryPolicy(sleep=delays.append, **kwargs), delays
+
+
+TRANSIENT = [
+    error(ThrottledError),
+    error(ThrottledError, status=429),
+    error(status=429),
+    error(status=500),
+    error(status=502),
+    error(status=503),
+    error(ConflictError, status=409, transient=True),  # e.g. Lambda's "update in progress"
+    error(transient=True),  # a dropped connection, marked by the adapter
+]
+PERMANENT = [
+    error(status=400),
+    error(NotFoundError, status=404),
+    error(AuthError, status=403),
+    error(AuthError, status=401),
+    error(ConflictError, status=409),
+    error(),  # no status: unknown, not retried
+]
+
+
+@pytest.mark.parametrize("exc", TRANSIENT, ids=repr)
+def test_transient_errors_are_retried(exc):
+    retry, delays = policy()
+    fn = Flaky(exc, exc)
+    assert retry.call(fn) == "done"
+    assert fn.calls == 3
+    assert len(delays) == 2
+    assert is_transient(exc)
+
+
+@pytest.mark.parametrize("exc", PERMANENT, ids=repr)
+def test_permanent_errors_are_not_retried(exc):
+    retry, delays = policy()
+    fn = Flaky(exc)
+    with pytest.raises(type(exc)) as info:
+        retry.call(fn)
+    assert info.value is exc
+    assert fn.calls == 1
+    assert delays == []
+    assert not is_transient(exc)
+
+
+@pytest.mark.parametrize("exc", [ValueError("bug"), KeyError("x"), ConnectionError("raw")])
+def test_non_provider_errors_are_not_retried(exc):
+    retry, delays = policy()
+    fn = Flaky(exc)
+    with pytest.raises(type(exc)):
+        retry.call(fn)
+    assert fn.calls == 1 and delays == []
+
+
+def test_attempts_are_bounded_and_the_last_error_is_raised():
+    errors = [error(ThrottledError) for _ in range(10)]
+    retry, delays = policy(attempts=4)
+    fn = Flaky(*errors)
+    with pytest.raises(ThrottledError) as info:
+        retry.call(fn)
+    assert fn.calls == 4
+    assert len(delays) == 3
+    assert info.value is errors[3]
+
+
+def test_success_on_the_last_attempt():
+    retry, delays = policy(attempts=3)
+    fn = Flaky(error(status=500), error(status=500))
+    assert retry.call(fn) == "done"
+    assert fn.calls == 3
+
+
+def test_a_permanent_error_after_transient_ones_stops_at_once():
+    retry, delays = policy()
+    fn = Flaky(error(status=503), error(NotFoundError, status=404), error(status=503))
+    with pytest.raises(NotFoundError):
+        retry.call(fn)
+    assert fn.calls == 2
+    assert len(delays) == 1
+
+
+def test_retry_after_is_honoured():
+    retry, delays = policy(initial=0.01, maximum=20)
+    fn = Flaky(error(ThrottledError, retry_after=7), error(ThrottledError, retry_after=3.5))
+    assert retry.call(fn) == "done"
+    assert delays[0] >= 7 and delays[1] >= 3.5
+    assert all(d <= 20 for d in delays)
+
+
+def test_retry_after_is_capped_by_the_maximum_wait():
+    retry, delays = policy(maximum=5)
+    assert retry.call(Flaky(error(ThrottledError, retry_after=3600))) == "done"
+    assert delays == [5]
+
+
+def test_backoff_grows_exponentially_within_bounds():
+    retry, delays = policy(attempts=7, initial=1, maximum=3)
+    fn = Flaky(*[error(status=500) for _ in range(6)])
+    assert retry.call(fn) == "done"
+    ceilings = [1, 2, 3, 3, 3, 3]
+    assert len(delays) == len(ceilings)
+    for delay, ceiling in zip(delays, ceilings, strict=True):
+        assert 0 <= delay <= ceiling
+
+
+def test_no_wait_never_sleeps_for_real():
+    retry = RetryPolicy.no_wait(attempts=3)
+    fn = Flaky(*[error(ThrottledError, retry_after=3600) for _ in range(5)])
+    with pytest.raises(ThrottledError):
+        retry.call(fn)  # would take hours if it slept
+    assert fn.calls == 3
+
+
+def test_the_default_policy_is_bounded():
+    default = RetryPolicy()
+    assert 1 < default.attempts <= 10
+    assert default.maximum <= default.total
+
+
+@given(st.lists(st.sampled_from(["transient", "permanent", "ok"]), min_size=1, max_size=8),
+       st.integers(1, 6))
+def test_calls_stop_at_success_permanent_error_or_attempts(outcomes, attempts):
+    results = [error(status=503) if o == "transient" else error(status=400) if o == "permanent" else None
+               for o in outcomes]
+    calls = 0
+
+    def fn() -> str:
+        nonlocal calls
+        outcome = results[min(calls, len(results) - 1)]
+        calls += 1
+        if outcome is not None:
+            raise outcome
+        return "done"
+
+    delays: list[float] = []
+    retry = RetryPolicy(attempts=attempts, sleep=delays.append)
+    expected_calls = 0
+    expected = "done"
+    for index in range(attempts):
+        expected_calls += 1
+        kind = outcomes[min(index, len(outcomes) - 1)]
+        if kind == "ok":
+            break
+        if kind == "permanent" or index == attempts - 1:
+            expected = kind
+            break
+    try:
+        got = retry.call(fn)
+    except ProviderError as exc:
+        got = "permanent" if exc.status == 400 else "transient"
+    assert (got, calls) == (expected, expected_calls)
+    assert len(delays) == calls - 1
