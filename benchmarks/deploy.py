@@ -40,7 +40,8 @@ def run(spec_path: Path) -> None:
 
     spec = load_spec(spec_path)
     changed = spec.model_copy(update={"timeout": spec.timeout * 2})
-    print(f"API calls per deploy of {spec_path.relative_to(ROOT)} (offline fakes; AWS counts Lambda + IAM; reads / writes; in-process ms)")
+    print(f"API calls per deploy of {spec_path.relative_to(ROOT)}")
+    print("(offline fakes; AWS counts Lambda + IAM calls; Azure counts POST .../appsettings/list as a read)")
     print(f"  {'provider':<16} {'scenario':<18} {'reads':>5} {'writes':>6} {'ms':>8}  result")
     for provider in PROVIDERS:
         sandbox.reset()

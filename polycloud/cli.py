@@ -70,7 +70,10 @@ def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
 
 def _emit(text: str, output: str | None = None) -> None:
     if output:
-        Path(output).write_text(text, encoding="utf-8")
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
 
@@ -169,7 +172,10 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 def _cmd_schema(args: argparse.Namespace) -> int:
     from polycloud.schema import write_schemas
 
-    written = write_schemas(Path(args.output_dir))
+    try:
+        written = write_schemas(Path(args.output_dir))
+    except OSError as exc:
+        raise UsageError(f"cannot write schemas to {args.output_dir}: {exc.strerror or exc}") from None
     for path in written:
         print(path)
     return EXIT_OK

@@ -18,7 +18,8 @@ never imports botocore, azure.core or google.api_core.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -131,3 +132,22 @@ class ThrottledError(ProviderError):
     def __init__(self, message: str, **kwargs: object) -> None:
         kwargs.setdefault("transient", True)
         super().__init__(message, **kwargs)  # type: ignore[arg-type]
+
+
+ErrorMapper = Callable[[Exception, str], "ProviderError | None"]
+"""An adapter's translation of one SDK exception (and the operation's name) into a ProviderError,
+or None for exceptions that are not the SDK's."""
+
+
+@contextlib.contextmanager
+def translating(mapper: ErrorMapper, operation: str) -> Iterator[None]:
+    """Re-raise SDK exceptions from the block as ProviderErrors (``from`` the original)."""
+    try:
+        yield
+    except PolycloudError:
+        raise
+    except Exception as exc:
+        mapped = mapper(exc, operation)
+        if mapped is None:
+            raise
+        raise mapped from exc

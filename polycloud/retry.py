@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar
 
-from polycloud.errors import ProviderError, ThrottledError
+from polycloud.errors import ErrorMapper, ProviderError, ThrottledError, translating
 
 if TYPE_CHECKING:
     from tenacity import RetryCallState
@@ -65,6 +65,15 @@ class RetryPolicy:
             reraise=True,
         )
         return retrying(fn)
+
+    def run(self, operation: str, fn: Callable[[], T], mapper: ErrorMapper) -> T:
+        """One SDK call: its errors translated by ``mapper``, transient ones retried."""
+
+        def attempt() -> T:
+            with translating(mapper, operation):
+                return fn()
+
+        return self.call(attempt)
 
     @classmethod
     def no_wait(cls, attempts: int = 6) -> RetryPolicy:

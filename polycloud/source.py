@@ -81,14 +81,18 @@ def _yaml_positions(text: str, file: str | None) -> tuple[Any, dict[str, Positio
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C parser when libyaml is there
-    loader = loader_class(text)
     try:
+        loader = loader_class(text)  # the pure-Python reader rejects control characters right here
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
         column = mark.column + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        position = getattr(exc, "position", None)  # a ReaderError (control character) has no mark
+        if mark is None and isinstance(position, int):
+            before = text[:position]
+            line, column = before.count("\n") + 1, position - before.rfind("\n")
+        problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
         raise _problem("spec-syntax", f"malformed YAML: {problem}", file, line, column,
                        "check indentation and quoting around this line") from None
     positions: dict[str, Position] = {}
@@ -201,7 +205,10 @@ def _parse(text: str, file: str | None, fmt: str) -> SpecSource:
         except tomllib.TOMLDecodeError as exc:
             where = re.search(r"line (\d+), column (\d+)", str(exc))
             line, column = (int(where[1]), int(where[2])) if where else (None, None)
-            message = re.sub(r"\s*\(at line.*\)$", "", str(exc))
+            if where is None and "end of document" in str(exc):  # e.g. a key with no '= value'
+                lines = text.splitlines() or [""]
+                line, column = len(lines), len(lines[-1]) + 1
+            message = re.sub(r"\s*\(at (line .*|end of document)\)$", "", str(exc))
             raise _problem("spec-syntax", f"malformed TOML: {message}", file, line, column) from None
         positions = _toml_positions(text)
     else:

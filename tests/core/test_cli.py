@@ -175,6 +175,13 @@ def test_every_format_writes_to_output_file(capsys, tmp_path, fmt):
     assert "aws-memory" in target.read_text(encoding="utf-8")
 
 
+def test_unwritable_output_exits_2(capsys, tmp_path):
+    target = tmp_path / "no-such-dir" / "report.json"
+    code, out, err = run(capsys, "validate", str(EXAMPLE), "-p", "aws", "-f", "json", "-o", str(target))
+    assert code == 2
+    assert err == f"polycloud: error: cannot write {target}: No such file or directory\n"
+
+
 # -- validate: --limits ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "text"), [
@@ -242,6 +249,14 @@ def test_schema_command_writes_both_schemas(capsys, tmp_path):
     assert (target / "functionspec.schema.json").read_text(encoding="utf-8") == render_schema("2020-12")
     draft07 = json.loads((target / "functionspec.draft-07.schema.json").read_text(encoding="utf-8"))
     assert draft07["$schema"] == "http://json-schema.org/draft-07/schema#"
+
+
+def test_schema_command_to_an_unwritable_place_exits_2(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    code, _, err = run(capsys, "schema", "--output-dir", str(blocker / "sub"))
+    assert code == 2
+    assert err.startswith(f"polycloud: error: cannot write schemas to {blocker / 'sub'}: ")
 
 
 def test_limits_command_prints_sources(capsys):

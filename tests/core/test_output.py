@@ -230,3 +230,25 @@ def test_junit_of_real_files(tmp_path):
     assert root.get("failures") == "1"
     suites = {Path(s.get("name")).name: s.get("failures") for s in root.findall("testsuite")}
     assert suites == {"good.yaml": "0", "bad.yaml": "1"}
+
+
+def test_junit_counts_a_spec_that_did_not_load_once(tmp_path):
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\n  image: : y\n", encoding="utf-8")
+    root = junit(validate_files([broken], ["aws"]))
+    assert root.get("failures") == "1"
+    cases = root.findall("testsuite/testcase")
+    assert [c.get("name") for c in cases] == ["spec"]
+    assert cases[0].find("failure").get("type") == "spec-syntax"
+
+
+def test_junit_keeps_findings_of_spec_objects():
+    from polycloud import FunctionSpec
+
+    rep = validate_files([FunctionSpec(name="fn", image="docker.io/x:1"), FunctionSpec(name="ok", image=ECR)],
+                         ["aws"])
+    assert not rep.ok
+    root = junit(rep)
+    assert root.get("failures") == "1"
+    failure = root.find("testsuite[@name='<spec>']/testcase[@name='aws-lambda']/failure")
+    assert failure is not None and failure.get("type") == "aws-image-registry"

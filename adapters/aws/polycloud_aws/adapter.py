@@ -16,7 +16,7 @@ from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_aws import rules
-from polycloud_aws.errors import translate_errors
+from polycloud_aws.errors import map_sdk_error, translate_errors
 from polycloud_aws.translate import MANAGED_ROLE, MANAGED_ROLE_NAME, live_config, to_spec, translate
 
 if TYPE_CHECKING:
@@ -91,11 +91,7 @@ class LambdaAdapter:
         return self._iam
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
-        def attempt() -> T:
-            with translate_errors(operation):
-                return fn()
-
-        return self.retry.call(attempt)
+        return self.retry.run(operation, fn, map_sdk_error)
 
     # -- pure --------------------------------------------------------------------------
     def check(self, spec: FunctionSpec, limits: ProviderLimits | None = None) -> list[Finding]:

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from typing import Final
 
 from polycloud.errors import (
     AuthError,
     ConflictError,
     NotFoundError,
-    PolycloudError,
     ProviderError,
     ThrottledError,
+    translating,
 )
 
 __all__ = ["map_sdk_error", "translate_errors"]
@@ -39,18 +38,9 @@ _ERROR_CODES: Final[dict[str, type[ProviderError]]] = {
 _PROPAGATING_ROLE = "cannot be assumed by Lambda"
 
 
-@contextlib.contextmanager
-def translate_errors(operation: str) -> Iterator[None]:
-    """Re-raise SDK errors from the block as ProviderError subclasses (``from`` the original)."""
-    try:
-        yield
-    except PolycloudError:
-        raise
-    except Exception as exc:
-        mapped = map_sdk_error(exc, operation)
-        if mapped is None:
-            raise
-        raise mapped from exc
+def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:
+    """Re-raise botocore errors from the block as ProviderError subclasses."""
+    return translating(map_sdk_error, operation)
 
 
 def map_sdk_error(exc: Exception, operation: str) -> ProviderError | None:

@@ -11,7 +11,6 @@ from polycloud.errors import (
     ConflictError,
     MissingDependencyError,
     NotFoundError,
-    PolycloudError,
     ProviderError,
     SpecError,
 )
@@ -120,18 +119,7 @@ class AzureFunctionsAdapter:
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
         """Run one API call (an ARM operation id names it) under the retry policy, errors translated."""
-        def attempt() -> T:
-            try:
-                return fn()
-            except PolycloudError:
-                raise
-            except Exception as exc:
-                mapped = map_sdk_error(exc, operation)
-                if mapped is None:
-                    raise
-                raise mapped from exc
-
-        return self.retry.call(attempt)
+        return self.retry.run(operation, fn, map_sdk_error)
 
     def _wait(self, operation: str, what: str, start: Callable[[], Any]) -> dict[str, Any]:
         """Start a long-running operation and wait, at most ``lro_timeout`` s, with the client's polling."""

@@ -29,7 +29,7 @@ from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_gcp import rules
-from polycloud_gcp.errors import PROVIDER, translate_errors
+from polycloud_gcp.errors import PROVIDER, map_sdk_error, translate_errors
 from polycloud_gcp.translate import INVOKER_ROLE, PUBLIC_MEMBER, live_config, service_body, to_spec, translate
 
 if TYPE_CHECKING:
@@ -122,11 +122,7 @@ class CloudRunAdapter:
         return f"{self._parent()}/services/{name}"
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
-        def attempt() -> T:
-            with translate_errors(operation):
-                return fn()
-
-        return self.retry.call(attempt)
+        return self.retry.run(operation, fn, map_sdk_error)
 
     # -- pure --------------------------------------------------------------------------------
     def check(self, spec: FunctionSpec, limits: ProviderLimits | None = None) -> list[Finding]:

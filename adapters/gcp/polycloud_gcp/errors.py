@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 from polycloud.errors import (
     AuthError,
     ConflictError,
     NotFoundError,
-    PolycloudError,
     ProviderError,
     ThrottledError,
+    translating,
 )
 
 __all__ = ["PROVIDER", "map_sdk_error", "translate_errors"]
@@ -36,18 +35,9 @@ __all__ = ["PROVIDER", "map_sdk_error", "translate_errors"]
 PROVIDER = "gcp-cloud-run"
 
 
-@contextlib.contextmanager
-def translate_errors(operation: str) -> Iterator[None]:
-    """Re-raise SDK errors from the block as ProviderError subclasses (``from`` the original)."""
-    try:
-        yield
-    except PolycloudError:
-        raise
-    except Exception as exc:
-        mapped = map_sdk_error(exc, operation)
-        if mapped is None:
-            raise
-        raise mapped from exc
+def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:
+    """Re-raise Google SDK and transport errors from the block as ProviderError subclasses."""
+    return translating(map_sdk_error, operation)
 
 
 def map_sdk_error(exc: Exception, operation: str) -> ProviderError | None:
