@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polycloud import FunctionSpec, Severity, UnknownProviderError, validate
@@ -98,3 +100,42 @@ def test_target_providers():
 def test_unknown_provider_raises():
     with pytest.raises(UnknownProviderError, match="'ibm'"):
         validate(make(), ["ibm"])
+
+
+TEXT = st.text(max_size=12)
+SPECS = st.builds(
+    FunctionSpec,
+    name=st.text(min_size=1, max_size=70),
+    image=st.sampled_from([ECR, "europe-docker.pkg.dev/a/b/c:1", "gcr.io/a/b", "docker.io/a/b:1",
+                           "acme.azurecr.io/a:1"]) | st.text(min_size=1, max_size=40),
+    image_contract=st.sampled_from(["http", "lambda-runtime-api", "azure-functions-host"]),
+    memory=st.integers(1, 10**6),
+    timeout=st.integers(1, 10**6),
+    cpu=st.none() | st.sampled_from([0.08, 0.5, 1, 2, 4, 6, 8]) | st.floats(0.001, 1e4),
+    architecture=st.sampled_from(["x86_64", "arm64"]),
+    ephemeral_storage=st.none() | st.integers(1, 10**5),
+    concurrency=st.fixed_dictionaries({"min_instances": st.integers(0, 3000), "per_instance": st.integers(1, 3000)}),
+    network=st.fixed_dictionaries({"ingress": st.sampled_from(["public", "internal", "none"]),
+                                   "auth": st.sampled_from(["iam", "none"]),
+                                   "egress": st.sampled_from(["default", "vpc"])}),
+    environment=st.dictionaries(TEXT, TEXT, max_size=4),
+    secrets=st.dictionaries(TEXT, st.fixed_dictionaries({"aws": st.none() | TEXT, "gcp": st.none() | TEXT}),
+                            max_size=2),
+    tags=st.dictionaries(TEXT, TEXT, max_size=4),
+    providers=st.fixed_dictionaries({
+        "aws": st.none() | st.fixed_dictionaries({"region": st.none() | TEXT, "role": st.none() | TEXT}),
+        "azure": st.none() | st.fixed_dictionaries({"plan": st.sampled_from(
+            ["consumption", "flex-512", "flex-2048", "flex-4096", "EP1", "EP2", "EP3", "bogus"])}),
+        "gcp": st.none() | st.fixed_dictionaries({"network": st.none() | TEXT}),
+    }),
+)
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SPECS)
+def test_validate_never_raises_on_a_spec(spec):
+    report = validate(spec, ["aws", "azure", "gcp"])
+    assert report.providers == ["aws-lambda", "azure-functions", "gcp-cloud-run"]
+    for finding in report:
+        assert finding.message and finding.rule
+        assert finding.provider in {None, *report.providers}

@@ -267,6 +267,8 @@ BAD_INPUT = {
     "json-duplicate": ("s.json", '{"name": "x", "image": "y", "name": "z"}', "spec-duplicate-key", 1),
     "malformed-toml": ("s.toml", "name = \n", "spec-syntax", 1),
     "toml-duplicate": ("s.toml", 'name = "a"\nname = "b"\n', "spec-syntax", 2),
+    "toml-key-at-end": ("s.toml", 'name = "a"\nimage', "spec-syntax", 2),
+    "control-character": ("s.yaml", "name: x\nimage: a\x01b\n", "spec-syntax", 2),
 }
 
 
@@ -316,6 +318,23 @@ def test_bad_input_in_a_real_process_shows_no_traceback(tmp_path):
     assert result.stderr == ""
     located = [line for line in result.stdout.splitlines() if re.match(r".+:\d+:\d+: error: ", line)]
     assert len(located) == len(files)
+
+
+TOKENS = ["name", "image", "memory", "concurrency", "environment", "providers", "aws", ":", " ", "  ", "\n",
+          "- ", "[", "]", "{", "}", ",", "'", '"', "!", "&a", "*a", "?", "#", "1", "1.5", "GiB", "-1", "true",
+          "null", ".inf", "<<", "|", "\t", "=", "%", "@", "\\", "\x00", "\x01", "\ufeff", "é", "---", "[a.b]"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.sampled_from(TOKENS), max_size=30).map("".join).map(str.encode) | st.binary(max_size=80),
+       st.sampled_from(["yaml", "json", "toml"]))
+def test_any_input_gives_findings_with_a_position(tmp_path, data, fmt):
+    path = tmp_path / f"fuzz.{fmt}"
+    path.write_bytes(data)
+    report = validate(path, ["aws"])  # never raises
+    for finding in report.errors:
+        assert finding.file == str(path)
+        assert finding.line is not None and finding.column is not None, finding
 
 
 def test_utf8_bom_is_accepted(tmp_path):
