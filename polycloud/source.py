@@ -325,4 +325,13 @@ def dump_spec(spec: FunctionSpec, fmt: str = "yaml") -> str:
         return json.dumps(document, indent=2) + "\n"
     import yaml
 
-    return str(yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=True))
+    class _Dumper(yaml.SafeDumper):
+        """PyYAML writes NEL/LS/PS raw in plain and single-quoted text, which folds them on reading."""
+
+    def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+        if any(c in value for c in "\x85\u2028\u2029"):
+            return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+        return dumper.represent_str(value)
+
+    _Dumper.add_representer(str, _text)
+    return str(yaml.dump(document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True))

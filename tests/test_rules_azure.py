@@ -10,6 +10,7 @@ from polycloud.findings import Finding, Severity
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.spec import FunctionSpec
 from polycloud_azure import rules
+from polycloud_azure.translate import default_plan_name
 
 PROVIDER = "azure-functions"
 SUBNET = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/v/subnets/fn"
@@ -127,11 +128,68 @@ def test_app_setting_names(limits: ProviderLimits, name: str, ok: bool) -> None:
     ("WEBSITES_PORT", False), ("AzureWebJobsStorage", False), ("AzureWebJobsStorage__accountName", False),
     ("FUNCTIONS_WORKER_RUNTIME", False), ("DOCKER_REGISTRY_SERVER_PASSWORD", False),
     ("WEBSITES_ENABLE_APP_SERVICE_STORAGE", False), ("WEBSITES_PORTAL", True), ("LOG_LEVEL", True),
+    ("PORT", False), ("PORTAL", True), ("HTTP_PORT", True),
+    ("AzureFunctionsJobHost__functionTimeout", False),
+    ("AzureFunctionsJobHost__extensions__http__maxConcurrentRequests", False),
+    ("AzureFunctionsJobHost__logging__logLevel__default", True), ("AzureFunctionsJobHost__functionTimeoutX", True),
 ])
 def test_reserved_app_settings(limits: ProviderLimits, name: str, ok: bool) -> None:
     found = run(make(environment={name: "1"}), limits, "azure-app-setting-reserved")
     assert found == [] if ok else (len(found) == 1 and name in found[0].message
                                    and "https://learn.microsoft.com" in found[0].message)
+
+
+@pytest.mark.parametrize("contract", ["http", "azure-functions-host"])
+def test_port_is_reserved_for_every_image_contract(limits: ProviderLimits, contract: str) -> None:
+    [finding] = run(make(image_contract=contract, environment={"PORT": "8080"}), limits,
+                    "azure-app-setting-reserved")
+    assert finding.path == "environment.PORT" and finding.hint is not None and "port" in finding.hint
+
+
+@pytest.mark.parametrize(("name", "field"), [
+    ("AzureFunctionsJobHost__functionTimeout", "set timeout"),
+    ("AzureFunctionsJobHost__extensions__http__maxConcurrentRequests", "set concurrency.per_instance"),
+])
+def test_host_json_overrides_polycloud_derives_are_reserved(limits: ProviderLimits, name: str, field: str) -> None:
+    for spec, path in ((make(environment={name: "1"}), f"environment.{name}"),
+                       (make(secrets={name: {"azure": VAULT}}), f"secrets.{name}")):
+        [finding] = run(spec, limits, "azure-app-setting-reserved")
+        assert finding.severity is Severity.ERROR and finding.path == path
+        assert finding.hint is not None and field in finding.hint
+        assert "https://learn.microsoft.com/azure/azure-functions/functions-app-settings" in finding.message
+
+
+def test_ephemeral_storage_is_a_warning(limits: ProviderLimits) -> None:
+    assert run(make(), limits, "azure-ephemeral-storage") == []
+    [finding] = run(make(ephemeral_storage="512MiB"), limits, "azure-ephemeral-storage")
+    assert finding.severity is Severity.WARNING and finding.path == "ephemeral_storage"
+    assert "512 MiB" in finding.message and "ignored" in finding.message
+    assert "https://learn.microsoft.com" in finding.message
+
+
+@pytest.mark.parametrize(("name", "ok"), [
+    ("p" * 60, True), ("p" * 61, False), ("p", True), ("", False), ("Shared-EP2", True), ("-plan-", True),
+    ("shared_plan", False), ("shared.plan", False), ("plän", False),
+])
+def test_plan_name(limits: ProviderLimits, name: str, ok: bool) -> None:
+    found = run(make(providers={"azure": {"plan_name": name}}), limits, "azure-plan-name")
+    if ok:
+        assert found == []
+    else:
+        [finding] = found
+        assert finding.severity is Severity.ERROR and finding.path == "providers.azure.plan_name"
+        assert "1-60" in finding.message and "Punycode" in finding.message
+        assert "resource-name-rules#microsoftweb" in finding.message
+
+
+def test_the_default_plan_name_passes_the_rule(limits: ProviderLimits) -> None:
+    longest = default_plan_name("a" * 60)
+    assert run(make(name="a" * 60, providers={"azure": {"plan_name": longest}}), limits, "azure-plan-name") == []
+
+
+def test_every_rule_has_an_https_source() -> None:
+    sourced = [r for r in rules.RULES if r.id != "azure-secret-ref"]
+    assert all(r.source.startswith("https://") for r in sourced)
 
 
 def test_plan_is_case_insensitive_and_unknown_plans_are_errors(limits: ProviderLimits) -> None:

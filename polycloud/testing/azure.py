@@ -43,7 +43,7 @@ from polycloud.testing._azure_state import (
     same_location,
     site_view,
 )
-from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService
+from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService, Fault
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -108,7 +108,11 @@ class FakeArmWeb(FakeService):
 
     Resource groups are implicit. Paths, resource groups and names match case-insensitively
     (names keep the case they were created with); site names are unique across the whole fake.
-    Every request needs an ``api-version`` query parameter and a bearer token, like ARM.
+    Every request needs an ``api-version`` query parameter and a bearer token, like ARM, and every
+    answer (injected faults included) carries a fresh ``x-ms-request-id``, kept in ``last_request_id``.
+    Deleting a site deletes its App Service plan when no other site uses it, unless the request says
+    ``deleteEmptyServerFarm=false``: ARM's documented default ("By default, empty App Service plan is
+    deleted"), which the SDK leaves to the service by sending nothing.
     """
 
     base_url = "https://management.azure.com"
@@ -123,6 +127,7 @@ class FakeArmWeb(FakeService):
         self._pending_sites: dict[str, SiteRecord] = {}
         self._ops: dict[str, Operation] = {}
         self._fail_next: dict[str, str] | None = None
+        self.last_request_id: str | None = None
         self._routes: dict[tuple[str, tuple[str, ...], str], Handler] = {
             ("serverfarms", (), "GET"): self._get_plan,
             ("serverfarms", (), "PUT"): self._put_plan,
@@ -176,6 +181,17 @@ class FakeArmWeb(FakeService):
         return {"error": {"code": code, "message": f"Injected fault: HTTP {status}."}}
 
     # -- routing --------------------------------------------------------------------
+    def handle(self, request: FakeRequest) -> FakeResponse | Fault:
+        """Answer one request, with an ``x-ms-request-id`` header like ARM (a dropped connection has none)."""
+        answer = super().handle(request)
+        if isinstance(answer, Fault) and answer.drop:
+            return answer
+        self.last_request_id = request_id = str(uuid.uuid4())
+        if isinstance(answer, Fault):
+            headers = {} if answer.retry_after is None else {"Retry-After": f"{answer.retry_after:g}"}
+            answer = FakeResponse(answer.status, answer.body or self.fault_body(answer.status), headers)
+        return FakeResponse(answer.status, answer.body, {**answer.headers, "x-ms-request-id": request_id})
+
     def dispatch(self, request: FakeRequest) -> FakeResponse:
         """Answer one ARM request (errors as ARM's ``{"error": {...}}`` body)."""
         try:
@@ -407,7 +423,8 @@ class FakeArmWeb(FakeService):
     def _delete_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         site = self._find_site(sub, rg, name)
         del self._sites[name.lower()]
-        if request.query.get("deleteEmptyServerFarm", "").lower() == "true":
+        # ARM deletes an empty plan unless told not to; the SDK sends nothing by default.
+        if request.query.get("deleteEmptyServerFarm", "true").lower() != "false":
             parsed = parse_plan_id(str(site.properties.get("serverFarmId")))
             key = self._plan_key(*parsed) if parsed else None
             if key in self._plans and not self._plan_sites(self._plans[key]):

@@ -22,8 +22,13 @@ fakes: dict[str, Any] = {}
 
 def _start() -> None:
     global _stack
-    import responses
+    try:
+        import moto  # noqa: F401
+        import responses
+    except ImportError as exc:
+        from polycloud.errors import MissingDependencyError
 
+        raise MissingDependencyError("the offline sandbox (moto, responses)", "polycloud[sandbox]") from exc
     from polycloud.testing import aws, azure, gcp
 
     stack = contextlib.ExitStack()

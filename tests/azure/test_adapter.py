@@ -5,10 +5,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from typing import Any
 
 import pytest
-import responses
 
 from polycloud import FunctionSpec, SpecError, deploy, export, plan
 from polycloud.errors import (
@@ -28,7 +28,6 @@ from polycloud_azure import AzureFunctionsAdapter
 from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write, writes
 
 PLAN_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/serverfarms/contract-fn-plan"
-ARM = "https://management.azure.com"
 CREATE_WRITES = ["PUT serverfarms/contract-fn-plan", "PUT sites/contract-fn"]
 
 
@@ -65,7 +64,7 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 
     settings = fake.app_settings(RG, "contract-fn")
     assert settings is not None
-    assert settings["WEBSITES_PORT"] == "9000"
+    assert settings["WEBSITES_PORT"] == settings["PORT"] == "9000"
     assert settings["FUNCTIONS_EXTENSION_VERSION"] == "~4"
     assert settings["WEBSITES_ENABLE_APP_SERVICE_STORAGE"] == "false"
     assert settings["AzureWebJobsStorage__accountName"] == "acmestorage"
@@ -247,19 +246,20 @@ def test_failed_site_create_lists_what_changed_and_converges(spec: FunctionSpec)
 
 def test_http_error_carries_status_code_and_request_id(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
                                                        fake: FakeArmWeb) -> None:
-    site_url = f"{ARM}/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn"
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.PUT, site_url, status=400, headers={"x-ms-request-id": "req-123"},
-                 json={"error": {"code": "InvalidParameter", "message": "linuxFxVersion is invalid"}})
-        fake.install(mock)  # everything else still reaches the fake
-        with pytest.raises(ProviderError) as caught:
-            deploy(spec, adapter)
+    # A matching plan in another region is reused, and ARM refuses the site: it must be in the plan's region.
+    body = {"location": "northeurope", "kind": "elastic", "sku": {"name": "EP1", "tier": "ElasticPremium"},
+            "properties": {"reserved": True, "maximumElasticWorkerCount": 20}}
+    fake.client().app_service_plans.begin_create_or_update(RG, "contract-fn-plan", body).result()
+    fake.reset_calls()
+    with pytest.raises(ProviderError) as caught:
+        deploy(spec, adapter)
     err = caught.value
     assert type(err) is ProviderError
-    assert (err.status, err.code, err.request_id, err.operation) == (400, "InvalidParameter", "req-123",
-                                                                     "WebApps_CreateOrUpdate")
-    assert err.changed == ["created App Service plan contract-fn-plan"]
-    assert len([c for c in fake.calls if c.method == "PUT"]) == 1  # a 400 is not retried
+    assert (err.status, err.code, err.operation) == (400, "InvalidResourceLocation", "WebApps_CreateOrUpdate")
+    assert err.request_id is not None and err.request_id == fake.last_request_id
+    assert uuid.UUID(err.request_id)
+    assert err.changed == []
+    assert writes(fake) == ["PUT sites/contract-fn"]  # a 400 is not retried
 
 
 @pytest.mark.parametrize(("status", "cls"), [(401, AuthError), (403, AuthError), (404, NotFoundError),
@@ -272,6 +272,7 @@ def test_status_maps_to_error_class(fake: FakeArmWeb, settings: dict[str, Any], 
         adapter.delete(spec.name)
     assert (caught.value.status, caught.value.operation) == (status, "WebApps_Delete")
     assert caught.value.retry_after == 3
+    assert caught.value.request_id == fake.last_request_id  # injected faults carry one too
     retried = status in (429, 503)
     assert len(fake.calls) == (2 if retried else 1)
 
@@ -340,6 +341,50 @@ def test_delete_removes_the_app_and_its_empty_plan(adapter: AzureFunctionsAdapte
     with pytest.raises(NotFoundError) as caught:
         adapter.delete(spec.name)
     assert (caught.value.status, caught.value.code) == (404, "ResourceNotFound")
+
+
+def test_delete_keeps_a_plan_another_app_uses(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                              fake: FakeArmWeb) -> None:
+    deploy(spec, adapter)
+    azure = {**FULL_SPEC["providers"]["azure"], "plan_name": "contract-fn-plan"}
+    deploy(FunctionSpec.model_validate({**FULL_SPEC, "name": "contract-fn-2", "providers": {"azure": azure}}),
+           adapter)
+    adapter.delete(spec.name)
+    assert fake.plan(RG, "contract-fn-plan") is not None
+    adapter.delete("contract-fn-2")
+    assert fake.plan(RG, "contract-fn-plan") is None
+
+
+@pytest.mark.parametrize(("keyword", "plan_left"), [({}, False), ({"delete_empty_server_farm": False}, True),
+                                                    ({"delete_empty_server_farm": True}, False)])
+def test_the_fake_deletes_an_empty_plan_unless_told_not_to(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                           fake: FakeArmWeb, keyword: dict[str, bool],
+                                                           plan_left: bool) -> None:
+    # ARM's default ("By default, empty App Service plan is deleted"); the SDK sends nothing unless asked.
+    deploy(spec, adapter)
+    fake.reset_calls()
+    fake.client().web_apps.delete(RG, spec.name, **keyword)
+    assert ("deleteEmptyServerFarm" in fake.calls[0].query) is bool(keyword)
+    assert (fake.plan(RG, "contract-fn-plan") is not None) is plan_left
+
+
+def test_every_fake_answer_carries_a_request_id(spec: FunctionSpec) -> None:
+    arm = FakeArmWeb()
+    ids: list[str] = []
+
+    def record(request: FakeRequest) -> FakeResponse | Fault:
+        answer = FakeArmWeb.handle(arm, request)
+        assert isinstance(answer, FakeResponse)
+        ids.append(answer.headers["x-ms-request-id"])
+        return answer
+
+    arm.handle = record  # type: ignore[method-assign]
+    with arm.activate():
+        adapter = AzureFunctionsAdapter(**sandbox_settings(arm), resource_group=RG, location=LOCATION)
+        arm.inject(1, status=429, retry_after=0.01)
+        deploy(spec, adapter)  # 404s, a throttled call, 202s, polls, 200s
+    assert len(ids) == len(arm.calls) > 5
+    assert len(set(ids)) == len(ids) and all(uuid.UUID(i) for i in ids)
 
 
 # -- imports and clients ---------------------------------------------------------------------------

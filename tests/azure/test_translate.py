@@ -22,6 +22,7 @@ GOLDEN_SETTINGS = {
     "FUNCTIONS_EXTENSION_VERSION": "~4",
     "WEBSITES_ENABLE_APP_SERVICE_STORAGE": "false",
     "WEBSITES_PORT": "9000",
+    "PORT": "9000",
     "AzureFunctionsJobHost__functionTimeout": "00:05:00",
     "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests": "8",
     "AzureWebJobsStorage__accountName": "acmestorage",
@@ -209,7 +210,7 @@ def test_settings_come_from_the_spec_when_the_adapter_has_none(spec: FunctionSpe
 
 def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter) -> None:
     config = adapter.translate(_spec())
-    for key in ("WEBSITES_PORT", "AzureFunctionsJobHost__functionTimeout"):
+    for key in ("WEBSITES_PORT", "PORT", "AzureFunctionsJobHost__functionTimeout"):
         del config["app_settings"][key]
     config["app_settings"]["AzureWebJobsStorage__credential"] = "managedidentity"
     config["plan"]["sku"] = {"name": "P1v3", "tier": "PremiumV3"}
@@ -221,6 +222,41 @@ def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter
     joined = " | ".join(imported.notes)
     for words in ("WEBSITES_PORT", "30 minutes", "AzureWebJobsStorage__credential", "P1v3"):
         assert words in joined
+
+
+def test_an_http_image_gets_port_and_websites_port(adapter: AzureFunctionsAdapter) -> None:
+    config = adapter.translate(_spec(port=3000))
+    assert (config["app_settings"]["WEBSITES_PORT"], config["app_settings"]["PORT"]) == ("3000", "3000")
+    imported = adapter.to_spec(config)
+    assert (imported.spec.image_contract, imported.spec.port) == ("http", 3000)
+    assert not any("PORT" in n for n in imported.notes)
+
+
+def test_a_functions_host_image_gets_only_websites_port(adapter: AzureFunctionsAdapter) -> None:
+    spec = _spec(image_contract="azure-functions-host", port=80)
+    config = adapter.translate(spec)
+    assert config["app_settings"]["WEBSITES_PORT"] == "80" and "PORT" not in config["app_settings"]
+    imported = adapter.to_spec(config)
+    assert imported.spec == spec
+    assert any("azure-functions-host" in n for n in imported.notes)
+
+
+@pytest.mark.parametrize(("live", "contract", "port", "words"), [
+    ({"WEBSITES_PORT": "9000", "PORT": "8080"}, "http", 9000, "PORT=8080 differs from WEBSITES_PORT=9000"),
+    ({"PORT": "8080"}, "http", 8080, "PORT=8080 without WEBSITES_PORT"),
+    ({"WEBSITES_PORT": "9000", "PORT": "eighty"}, "azure-functions-host", 9000, "PORT='eighty' is not a port"),
+    ({"WEBSITES_PORT": "x", "PORT": "8080"}, "http", 8080, "WEBSITES_PORT='x' is not a port"),
+])
+def test_live_port_settings_that_polycloud_would_not_write(adapter: AzureFunctionsAdapter, live: dict[str, str],
+                                                           contract: str, port: int, words: str) -> None:
+    config = adapter.translate(_spec())
+    for key in ("WEBSITES_PORT", "PORT"):
+        del config["app_settings"][key]
+    config["app_settings"].update(live)
+    imported = adapter.to_spec(config)
+    assert (imported.spec.image_contract, imported.spec.port) == (contract, port)
+    assert "PORT" not in imported.spec.environment and "WEBSITES_PORT" not in imported.spec.environment
+    assert any(words in n for n in imported.notes), imported.notes
 
 
 # -- round trip over the representable space -------------------------------------------------------
@@ -238,13 +274,14 @@ _text = st.text(st.characters(codec="ascii", categories=("L", "N")), max_size=12
                                                                                  max_size=4),
     storage=st.sampled_from([None, "acmestorage", "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k"]),
     plan=st.sampled_from(["EP1", "EP2", "EP3"]), plan_name=st.sampled_from([None, "shared-plan"]),
+    contract=st.sampled_from(["http", "azure-functions-host"]),
 )
-def test_round_trip(timeout: int, port: int, per_instance: int, bounds: tuple[int, int | None], ingress: str,
+def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, bounds: tuple[int, int | None], ingress: str,
                     egress: str, environment: dict[str, str], tags: dict[str, str], storage: str | None,
                     plan: str, plan_name: str | None) -> None:
     adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION)
     memory = adapter.limits.profile(plan)["memory"].max
-    spec = _spec(timeout=timeout, port=port, memory=int(memory or 0), environment=environment, tags=tags,
+    spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0), environment=environment, tags=tags,
                  concurrency={"min_instances": bounds[0], "max_instances": bounds[1], "per_instance": per_instance},
                  network={"ingress": ingress, "egress": egress},
                  azure={"storage": storage, "plan": plan, "plan_name": plan_name})

@@ -20,6 +20,7 @@ PROVIDER = "azure-functions"
 _F = "https://learn.microsoft.com/azure/azure-functions/"
 _SCALE = _F + "functions-scale"
 _TAGS = "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources"
+_NAMES = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftweb"
 
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo("azure-plan", Severity.ERROR, "providers.azure.plan must be consumption, flex-512, flex-2048, "
@@ -34,14 +35,17 @@ RULES: tuple[RuleInfo, ...] = (
              "https://github.com/Azure/azure-functions-core-tools/issues/3112"),
     RuleInfo("azure-cpu", Severity.WARNING, "CPU comes from the plan (EP1 1 core, EP2 2, EP3 4); cpu is "
              "ignored.", _F + "functions-premium-plan"),
+    RuleInfo("azure-ephemeral-storage", Severity.WARNING, "Azure Functions has no ephemeral storage setting; "
+             "ephemeral_storage is ignored.", "https://learn.microsoft.com/rest/api/appservice/web-apps/create-or-update"),
     RuleInfo("azure-name", Severity.ERROR, "Function app name: 2-60 letters, digits or hyphens, not starting "
-             "or ending with a hyphen.",
-             "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftweb"),
+             "or ending with a hyphen.", _NAMES),
+    RuleInfo("azure-plan-name", Severity.ERROR, "providers.azure.plan_name: 1-60 ASCII letters, digits or hyphens "
+             "(Azure also allows Punycode-convertible Unicode; polycloud does not).", _NAMES),
     RuleInfo("azure-app-setting-name", Severity.ERROR, "App setting (environment and secret) names: letters, "
              "digits, '.' and '_' only.", "https://learn.microsoft.com/azure/app-service/configure-common"),
-    RuleInfo("azure-app-setting-reserved", Severity.ERROR, "App settings polycloud manages (WEBSITES_PORT, "
-             "AzureWebJobsStorage, FUNCTIONS_*, DOCKER_REGISTRY_SERVER_*, ...) cannot be set.",
-             _F + "functions-app-settings"),
+    RuleInfo("azure-app-setting-reserved", Severity.ERROR, "App settings polycloud manages (WEBSITES_PORT, PORT, "
+             "AzureWebJobsStorage, FUNCTIONS_*, DOCKER_REGISTRY_SERVER_*, the AzureFunctionsJobHost__ overrides "
+             "of functionTimeout and maxConcurrentRequests, ...) cannot be set.", _F + "functions-app-settings"),
     RuleInfo("azure-plan-container", Severity.ERROR, "Container images run only on Premium (EP1-EP3), not on "
              "consumption or flex-*.", _SCALE),
     RuleInfo("azure-image-contract", Severity.ERROR, "A lambda-runtime-api image cannot run on Azure "
@@ -64,6 +68,9 @@ RULES: tuple[RuleInfo, ...] = (
 _KEY_VAULT_URI = re.compile(r"https://[a-zA-Z0-9-]+\.vault\.azure\.net/secrets/[a-zA-Z0-9-]+(?:/[a-zA-Z0-9]*)?/?")
 _MANAGED = {
     "WEBSITES_PORT": "set port: instead",
+    "PORT": "polycloud sets PORT to port: for an http image (App Service does not pass WEBSITES_PORT to it)",
+    "AzureFunctionsJobHost__functionTimeout": "set timeout: instead",
+    "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests": "set concurrency.per_instance instead",
     "AzureWebJobsStorage": "set providers.azure.storage instead",
     "DOCKER_REGISTRY_SERVER_URL": "polycloud takes the registry from the image",
     "DOCKER_REGISTRY_SERVER_USERNAME": "set providers.azure.registry_username instead",
@@ -107,7 +114,9 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _http_timeout(ctx, spec)
     findings += _architecture(ctx, spec)
     findings += _cpu(ctx, spec)
+    findings += _ephemeral_storage(ctx, spec)
     findings += ctx.matches("azure-name", "name", spec.name, "site_name", what="function app name")
+    findings += _plan_name(ctx, spec)
     findings += _app_settings(ctx, spec)
     findings += _image(ctx, limits, spec)
     findings += _network(ctx, spec)
@@ -157,13 +166,31 @@ def _cpu(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                         Severity.WARNING)]
 
 
+def _ephemeral_storage(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    if spec.ephemeral_storage is None:
+        return []
+    fact = ctx.profile.get("ephemeral_storage")
+    why = f": {fact.note} (source: {fact.source})" if fact is not None else ""
+    return [ctx.finding("azure-ephemeral-storage", "ephemeral_storage", f"ephemeral_storage "
+                        f"{show_mib(spec.ephemeral_storage)} cannot be set on {ctx.title} and is ignored{why}",
+                        "remove ephemeral_storage, or keep it if another provider needs it (Azure ignores it)", Severity.WARNING)]
+
+
+def _plan_name(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    name = spec.providers.azure.plan_name if spec.providers.azure else None
+    if name is None:
+        return []
+    return ctx.matches("azure-plan-name", "providers.azure.plan_name", name, "plan_name",
+                       what="App Service plan name")
+
+
 def _app_settings(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     findings: list[Finding] = []
     names = [(f"environment.{n}", n) for n in spec.environment] + [(f"secrets.{n}", n) for n in spec.secrets]
     for path, name in names:
         findings += ctx.matches("azure-app-setting-name", path, name, "app_setting_name",
                                 what="app setting name")
-        for key in ("app_settings_reserved", "app_settings_reserved_container"):
+        for key in ("app_settings_reserved", "app_settings_reserved_container", "app_settings_reserved_host"):
             hit = next((r for r in ctx.values(key) if name == r or name.startswith(f"{r}__")), None)
             if hit is not None:
                 part = "" if name == hit else f", part of {hit}"

@@ -42,6 +42,9 @@ MIN_BURST: Final = 20
 """The plan's maximum burst is at least this (the portal's default), and at least max_instances."""
 
 PORT: Final = "WEBSITES_PORT"
+"""The port App Service sends requests to; it is not passed to the container."""
+CONTAINER_PORT: Final = "PORT"
+"""An http image's ``$PORT`` (DESIGN.md section 3): app settings are the container's environment."""
 EXTENSION_VERSION: Final = "FUNCTIONS_EXTENSION_VERSION"
 APP_STORAGE: Final = "WEBSITES_ENABLE_APP_SERVICE_STORAGE"
 STORAGE: Final = "AzureWebJobsStorage"
@@ -115,6 +118,7 @@ def app_settings(spec: FunctionSpec) -> dict[str, str]:
         EXTENSION_VERSION: "~4",
         APP_STORAGE: "false",
         PORT: str(spec.port),
+        **({CONTAINER_PORT: str(spec.port)} if spec.image_contract == "http" else {}),
         TIMEOUT: format_timespan(spec.timeout),
         MAX_REQUESTS: str(spec.concurrency.per_instance),
         **_storage_settings(azure.storage),
@@ -299,9 +303,30 @@ def _memory(limits: ProviderLimits, sku: str | None, notes: list[str]) -> int:
 
 
 def _port(settings: dict[str, str], notes: list[str]) -> tuple[Literal["http", "azure-functions-host"], int]:
-    text = settings.pop(PORT, None)
-    if text is not None and text.isdigit():
-        return "http", int(text)
+    """``PORT`` (an http image's ``$PORT``) and ``WEBSITES_PORT`` -> image contract and port.
+
+    polycloud writes both for an http image and only ``WEBSITES_PORT`` for a Functions host image.
+    """
+    routed_text, served_text = settings.pop(PORT, None), settings.pop(CONTAINER_PORT, None)
+    routed = int(routed_text) if routed_text is not None and routed_text.isdigit() else None
+    served = int(served_text) if served_text is not None and served_text.isdigit() else None
+    if routed_text is not None and routed is None:
+        notes.append(f"{PORT}={routed_text!r} is not a port number; left out")
+    if served_text is not None and served is None:
+        notes.append(f"{CONTAINER_PORT}={served_text!r} is not a port number; left out")
+    if served is not None:
+        if routed is None:
+            notes.append(f"{CONTAINER_PORT}={served} without {PORT} (App Service then probes ports 80 and 8080): "
+                         f"port read as {served}; a deploy sets {PORT} too")
+            return "http", served
+        if routed != served:
+            notes.append(f"{CONTAINER_PORT}={served} differs from {PORT}={routed}: port read as {routed}, where "
+                         f"App Service sends requests; a deploy sets both to port")
+        return "http", routed
+    if routed is not None:
+        notes.append(f"{PORT} without {CONTAINER_PORT}: read as an Azure Functions host image "
+                     f"(image_contract: azure-functions-host); polycloud gives an http image {CONTAINER_PORT} too")
+        return "azure-functions-host", routed
     notes.append(f"no {PORT}: taken as an Azure Functions host image on port 80")
     return "azure-functions-host", 80
 
