@@ -332,13 +332,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     fmt = getattr(args, "format", "text")
-    if args.quiet:
-        from polycloud.progress import set_enabled
+    from polycloud.progress import set_enabled
 
-        set_enabled(False)
+    set_enabled(not args.quiet)
     try:
         code: int = args.handler(args)
         return code
+    except BrokenPipeError:  # e.g. `polycloud rules | head`: the reader left; say nothing more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except UsageError as exc:
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -360,6 +364,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolycloudError as exc:  # pragma: no cover - every subclass is handled above
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    finally:
+        set_enabled(True)
 
 
 if __name__ == "__main__":  # pragma: no cover

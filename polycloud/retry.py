@@ -2,8 +2,8 @@
 
 Retried: throttling (429, ThrottledError), 5xx, dropped connections and errors an adapter
 marks ``transient`` (e.g. Lambda's "update in progress" conflict). Never retried: any other
-4xx, which will not change by waiting. ``Retry-After`` is honoured; attempts and total time
-are bounded.
+4xx, which will not change by waiting. ``Retry-After`` is honoured as given; attempts are
+bounded, and no retry starts whose wait would end past the total time budget.
 """
 
 from __future__ import annotations
@@ -50,16 +50,18 @@ class RetryPolicy:
         exc = state.outcome.exception() if state.outcome else None
         backoff = random.uniform(0, min(self.maximum, self.initial * 2 ** (state.attempt_number - 1)))
         if isinstance(exc, ProviderError) and exc.retry_after is not None:
-            return min(self.maximum, max(exc.retry_after, backoff))
+            # The provider said when to come back: wait that long (the total budget still stops a
+            # Retry-After that would run past it, rather than retrying early).
+            return max(exc.retry_after, backoff)
         return backoff
 
     def call(self, fn: Callable[[], T]) -> T:
         """Run ``fn``, retrying transient ProviderErrors; the last error is re-raised as is."""
-        from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_before_delay
 
         retrying = Retrying(
             retry=retry_if_exception(is_transient),
-            stop=stop_after_attempt(self.attempts) | stop_after_delay(self.total),
+            stop=stop_after_attempt(self.attempts) | stop_before_delay(self.total),
             wait=self._wait,
             sleep=self.sleep,
             reraise=True,
@@ -77,5 +79,5 @@ class RetryPolicy:
 
     @classmethod
     def no_wait(cls, attempts: int = 6) -> RetryPolicy:
-        """The same policy without sleeping (tests, sandbox)."""
-        return cls(attempts=attempts, sleep=lambda _seconds: None)
+        """The same policy without sleeping (tests, sandbox): waits cost nothing, so only attempts bound it."""
+        return cls(attempts=attempts, total=float("inf"), sleep=lambda _seconds: None)

@@ -290,8 +290,27 @@ def findings_from_validation(error: ValidationError) -> list[Finding]:
             value = item.get("input")
             shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
             rule = "spec-type" if kind.endswith("_type") or kind in ("dict_type", "list_type") else "spec-value"
-            findings.append(Finding(rule, Severity.ERROR, f"{path or 'spec'}: {message}{shown}", path))
+            findings.append(Finding(rule, Severity.ERROR, f"{path or 'spec'}: {message}{shown}", path,
+                                    hint=_FIELD_HINTS.get(str(loc[-1]) if loc else "")))
     return findings
+
+
+_FIELD_HINTS: dict[str, str] = {
+    "memory": "write a positive size: 512 (MiB), '512MiB', '1GiB' or '1.5GB'",
+    "ephemeral_storage": "write a positive size: 512 (MiB), '512MiB' or '10GiB'",
+    "timeout": "write a positive duration: 30 (seconds), '90s', '15m' or '1h'",
+    "port": "use a port from 1 to 65535",
+    "cpu": "use a positive number of vCPU, e.g. 1 or 0.5",
+    "min_instances": "use 0 or more, at most max_instances",
+    "max_instances": "use 1 or more, at least min_instances",
+    "per_instance": "use 1 or more",
+    "concurrency": "keep min_instances at or below max_instances",
+    "architecture": "use x86_64 or arm64",
+    "image_contract": "use http, lambda-runtime-api or azure-functions-host",
+    "ingress": "use public, internal or none",
+    "auth": "use iam or none",
+    "egress": "use default or vpc",
+}
 
 
 def build_spec(source: SpecSource) -> FunctionSpec:

@@ -276,12 +276,13 @@ _text = st.text(st.characters(codec="ascii", categories=("L", "N")), max_size=12
     plan=st.sampled_from(["EP1", "EP2", "EP3"]), plan_name=st.sampled_from([None, "shared-plan"]),
     contract=st.sampled_from(["http", "azure-functions-host"]),
 )
-def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, bounds: tuple[int, int | None], ingress: str,
-                    egress: str, environment: dict[str, str], tags: dict[str, str], storage: str | None,
+def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, bounds: tuple[int, int | None],
+                    ingress: str, egress: str, environment: dict[str, str], tags: dict[str, str], storage: str | None,
                     plan: str, plan_name: str | None) -> None:
     adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION)
     memory = adapter.limits.profile(plan)["memory"].max
-    spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0), environment=environment, tags=tags,
+    spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0),
+                 environment=environment, tags=tags,
                  concurrency={"min_instances": bounds[0], "max_instances": bounds[1], "per_instance": per_instance},
                  network={"ingress": ingress, "egress": egress},
                  azure={"storage": storage, "plan": plan, "plan_name": plan_name})

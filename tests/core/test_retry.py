@@ -119,10 +119,17 @@ def test_retry_after_is_honoured():
     assert all(d <= 20 for d in delays)
 
 
-def test_retry_after_is_capped_by_the_maximum_wait():
+def test_retry_after_is_honoured_beyond_the_backoff_ceiling():
     retry, delays = policy(maximum=5)
-    assert retry.call(Flaky(error(ThrottledError, retry_after=3600))) == "done"
-    assert delays == [5]
+    assert retry.call(Flaky(error(ThrottledError, retry_after=30))) == "done"
+    assert delays == [30]
+
+
+def test_retry_after_past_the_total_budget_gives_up_instead_of_retrying_early():
+    retry, delays = policy(maximum=5)
+    with pytest.raises(ThrottledError):
+        retry.call(Flaky(error(ThrottledError, retry_after=3600)))
+    assert delays == []
 
 
 def test_backoff_grows_exponentially_within_bounds():
@@ -182,3 +189,49 @@ def test_calls_stop_at_success_permanent_error_or_attempts(outcomes, attempts):
         got = "permanent" if exc.status == 400 else "transient"
     assert (got, calls) == (expected, expected_calls)
     assert len(delays) == calls - 1
+
+
+# -- run: translate an SDK's errors at the boundary, then retry ----------------------------
+
+class SdkError(Exception):
+    """Stands in for a cloud SDK's exception (an HTTP status and nothing else)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"HTTP {status}")
+        self.status = status
+
+
+def mapper(exc: Exception, operation: str) -> ProviderError | None:
+    if not isinstance(exc, SdkError):
+        return None
+    cls = {404: NotFoundError, 429: ThrottledError}.get(exc.status, ProviderError)
+    return cls(str(exc), provider="test", operation=operation, status=exc.status)
+
+
+def test_run_translates_and_retries():
+    retry, delays = policy()
+    fn = Flaky(SdkError(429), SdkError(503))
+    assert retry.run("GetThing", fn, mapper) == "done"
+    assert fn.calls == 3 and len(delays) == 2
+
+
+def test_run_raises_the_translated_error_from_the_sdk_one():
+    retry, delays = policy()
+    original = SdkError(404)
+    with pytest.raises(NotFoundError) as info:
+        retry.run("GetThing", Flaky(original), mapper)
+    assert info.value.__cause__ is original
+    assert (info.value.operation, info.value.status) == ("GetThing", 404)
+    assert delays == []
+
+
+def test_run_leaves_other_errors_alone():
+    retry, delays = policy()
+    bug = TypeError("a bug, not the cloud")
+    with pytest.raises(TypeError) as info:
+        retry.run("GetThing", Flaky(bug), mapper)
+    assert info.value is bug
+    throttled = error(ThrottledError)
+    fn = Flaky(throttled, throttled)
+    assert retry.run("GetThing", fn, mapper) == "done"  # a ProviderError already: kept, and retried
+    assert fn.calls == 3

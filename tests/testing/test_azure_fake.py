@@ -321,12 +321,12 @@ def test_delete(client, fake):
     with pytest.raises(ResourceExistsError) as exc:
         client.app_service_plans.delete(RG, "plan1")
     assert exc.value.status_code == 409
-    client.web_apps.delete(RG, "app1")
+    client.web_apps.delete(RG, "app1", delete_empty_server_farm=False)
     assert fake.site(RG, "app1") is None and fake.app_settings(RG, "app1") is None
     with pytest.raises(ResourceNotFoundError):
         client.web_apps.get(RG, "app1")
     with pytest.raises(ResourceNotFoundError):
-        client.web_apps.delete(RG, "app1")
+        client.web_apps.delete(RG, "app1", delete_empty_server_farm=False)
     client.app_service_plans.delete(RG, "plan1")
     assert fake.plan(RG, "plan1") is None
 

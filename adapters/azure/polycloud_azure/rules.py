@@ -173,7 +173,8 @@ def _ephemeral_storage(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     why = f": {fact.note} (source: {fact.source})" if fact is not None else ""
     return [ctx.finding("azure-ephemeral-storage", "ephemeral_storage", f"ephemeral_storage "
                         f"{show_mib(spec.ephemeral_storage)} cannot be set on {ctx.title} and is ignored{why}",
-                        "remove ephemeral_storage, or keep it if another provider needs it (Azure ignores it)", Severity.WARNING)]
+                        "remove ephemeral_storage, or keep it if another provider needs it (Azure ignores it)",
+                        Severity.WARNING)]
 
 
 def _plan_name(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
