@@ -49,17 +49,46 @@ def _limits(path: str | None) -> dict[str, Any] | None:
         raise UsageError(f"--limits {path}: {exc}") from None
 
 
+def _setting_value(provider: str, key: str, value: str) -> Any:
+    """``value`` converted to the type of the adapter's ``key`` setting."""
+    from polycloud import registry
+    from polycloud.deploy import adapter_settings
+
+    params = adapter_settings(registry.load(provider))
+    if key not in params:
+        raise UsageError(f"{provider} has no setting {key!r}; settings: {', '.join(params)}")
+    annotation = str(params[key].annotation)
+    kinds = {kind for kind in ("bool", "int", "float", "str") if kind in annotation.replace("None", "")}
+    try:
+        if "bool" in kinds:
+            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                raise ValueError(value)
+            return value.lower() in ("true", "1", "yes")
+        if "float" in kinds:
+            return float(value)
+        if "int" in kinds:
+            return int(value)
+    except ValueError:
+        raise UsageError(f"--set {key}={value}: expected {' or '.join(sorted(kinds))}") from None
+    if "str" not in kinds:
+        raise UsageError(f"{provider} setting {key!r} ({annotation}) cannot be set from the command line; "
+                         "use the Python API")
+    return value
+
+
 def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
     settings: dict[str, Any] = {}
     for item in getattr(args, "set", None) or []:
         key, sep, value = item.partition("=")
         if not sep or not key:
             raise UsageError(f"--set takes KEY=VALUE, not {item!r}")
-        settings[key.replace("-", "_")] = value
+        key = key.replace("-", "_")
+        settings[key] = _setting_value(provider, key, value)
     for flag, key in (("region", "region"), ("project", "project"), ("subscription", "subscription_id"),
                       ("resource_group", "resource_group")):
         value = getattr(args, flag, None)
         if value:
+            _setting_value(provider, key, value)
             settings[key] = value
     if getattr(args, "sandbox", False):
         from polycloud.testing.sandbox import sandbox_settings
@@ -167,6 +196,41 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     else:
         _emit(_describe_deployment(result, "migrate"))
     return EXIT_OK
+
+
+def _cmd_sandbox(args: argparse.Namespace) -> int:
+    from polycloud.testing.sandbox import rehearse
+    from polycloud.validate import load_input, target_providers
+
+    rows, code = [], EXIT_OK
+    for path in args.files:
+        spec, _ = load_input(path)
+        for provider in target_providers(spec, _providers(args.provider)):
+            try:
+                rows.append(rehearse(path, provider))
+            except SpecError as exc:
+                code = max(code, EXIT_FINDINGS)
+                from polycloud.testing.sandbox import Rehearsal
+
+                rows.append(Rehearsal(file=path, provider=provider, error="; ".join(
+                    f.describe() for f in exc.report.errors)))
+            except ProviderError as exc:
+                code = EXIT_PROVIDER
+                from polycloud.testing.sandbox import Rehearsal
+
+                rows.append(Rehearsal(file=path, provider=provider, error=str(exc)))
+    if args.format == "json":
+        _emit(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
+        return code
+    lines = [f"{'file':<32} {'provider':<16} {'deploy':<8} {'redeploy':<10} export"]
+    for row in rows:
+        if row.error:
+            lines.append(f"{row.file:<32} {row.provider:<16} refused: {row.error}")
+            continue
+        export = "same spec" if not row.export_differs else "differs in " + ", ".join(row.export_differs)
+        lines.append(f"{row.file:<32} {row.provider:<16} {row.deploy:<8} {row.redeploy:<10} {export}")
+    _emit("\n".join(lines) + "\n")
+    return code
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -299,6 +363,13 @@ def _parser() -> argparse.ArgumentParser:
                          help="providers.<target> setting, e.g. region=europe-west1")
     migrate.add_argument("--image", help="image for the target provider")
     migrate.add_argument("--dry-run", action="store_true")
+
+    sandbox = sub.add_parser("sandbox", help="rehearse specs offline: deploy, redeploy and export on the "
+                             "in-process fakes of all three clouds")
+    sandbox.add_argument("files", nargs="+", metavar="FILE")
+    sandbox.add_argument("--provider", "-p", help="comma-separated; default: those under providers:, or all")
+    sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    sandbox.set_defaults(handler=_cmd_sandbox)
 
     schema = sub.add_parser("schema", help="write the spec's JSON Schemas")
     schema.add_argument("--output-dir", default="schemas")

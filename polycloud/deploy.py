@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any
+
+from pydantic import ValidationError
 
 from polycloud import registry
 from polycloud.adapter import Adapter, Imported
 from polycloud.checks import neutral_findings
-from polycloud.errors import SpecError
+from polycloud.errors import AdapterError, SpecError
 from polycloud.findings import Report
 from polycloud.limits import load_limits
 from polycloud.plan import Deployment, Plan, make_plan
-from polycloud.source import SpecSource
+from polycloud.source import SpecSource, findings_from_validation
 from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
 from polycloud.validate import SpecInput, load_input
 
-__all__ = ["deploy", "export", "migrate", "plan"]
+__all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
 ProviderInput = str | Adapter
 
@@ -26,11 +29,22 @@ def _adapter(provider: ProviderInput, spec: FunctionSpec | None, settings: Mappi
         return provider
     cls = registry.load(provider)
     merged = {**(cls.settings_from(spec) if spec is not None else {}), **settings}
+    unknown = sorted(set(merged) - set(adapter_settings(cls)))
+    if unknown:
+        raise AdapterError(f"{cls.name} takes no setting {', '.join(unknown)}; its settings are "
+                           f"{', '.join(adapter_settings(cls))}")
     return cls(**merged)
 
 
+def adapter_settings(cls: type[Adapter]) -> dict[str, inspect.Parameter]:
+    """The keyword settings an adapter class's constructor takes."""
+    parameters = inspect.signature(cls).parameters.values()
+    return {p.name: p for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
+
+
 def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adapter,
-                    limits: Mapping[str, Any] | None) -> None:
+                    limits: Mapping[str, Any] | None) -> list[str]:
+    """Raise SpecError on errors; return the warnings and notes as lines for the result."""
     report = Report(files=[source.file] if source and source.file else [], providers=[adapter.name])
     report.extend(neutral_findings(spec))
     report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
@@ -38,15 +52,19 @@ def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adap
         report.findings = [source.place(f) for f in report.findings]
     if not report.ok:
         raise SpecError(report)
+    return [f.describe() for f in report]
 
 
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
              settings: Mapping[str, Any]) -> tuple[Adapter, Plan]:
     loaded, source = load_input(spec)
     adapter = _adapter(provider, loaded, settings)
-    _refuse_invalid(loaded, source, adapter, limits)
+    findings = _refuse_invalid(loaded, source, adapter, limits)
     desired = adapter.translate(loaded)
-    return adapter, make_plan(adapter.name, loaded.name, desired, adapter.read(loaded.name))
+    the_plan = make_plan(adapter.name, loaded.name, desired, adapter.read(loaded.name))
+    # Warnings are never dropped silently: they travel with the plan and the result.
+    the_plan.notes = findings + list(desired.get("@notes") or [])
+    return adapter, the_plan
 
 
 def plan(spec: SpecInput, provider: ProviderInput, *, limits: Mapping[str, Any] | None = None,
@@ -77,8 +95,10 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
         live = the_plan.live or {}
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,
                           resource_id=live.get("@id"), url=live.get("@url"), changes=the_plan.changes,
-                          dry_run=dry_run, notes=list(the_plan.desired.get("@notes") or []))
-    return adapter.apply(the_plan)
+                          dry_run=dry_run, notes=list(the_plan.notes))
+    result = adapter.apply(the_plan)
+    result.notes = list(dict.fromkeys(the_plan.notes + result.notes))
+    return result
 
 
 def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
@@ -118,7 +138,11 @@ def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
     if image:
         target_section["image"] = image
     data["providers"] = {section: target_section}
-    spec = FunctionSpec.model_validate(data)
+    try:
+        spec = FunctionSpec.model_validate(data)
+    except ValidationError as exc:
+        findings = findings_from_validation(exc)
+        raise SpecError(Report(findings, providers=[target_adapter.name])) from None
     if isinstance(target, str):
         target_adapter = _adapter(target, spec, dict(target_settings or {}))
     return deploy(spec, target_adapter, dry_run=dry_run), imported

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from polycloud.redact import redact
+
 __all__ = ["Change", "Deployment", "Plan", "ProviderConfig", "diff", "make_plan"]
 
 ProviderConfig = dict[str, Any]
@@ -40,16 +42,18 @@ class Change:
         return "modify"
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON shape: path, kind, old, new."""
-        return {"path": self.path, "kind": self.kind, "old": self.old, "new": self.new}
+        """JSON shape: path, kind, old, new (secret values redacted)."""
+        return {"path": self.path, "kind": self.kind, "old": redact(self.path, self.old),
+                "new": redact(self.path, self.new)}
 
     def describe(self) -> str:
-        """``+ path = new``, ``- path (was old)`` or ``~ path: old -> new``."""
+        """``+ path = new``, ``- path (was old)`` or ``~ path: old -> new`` (secret values redacted)."""
+        old, new = redact(self.path, self.old), redact(self.path, self.new)
         if self.kind == "add":
-            return f"+ {self.path} = {self.new!r}"
+            return f"+ {self.path} = {new!r}"
         if self.kind == "remove":
-            return f"- {self.path} (was {self.old!r})"
-        return f"~ {self.path}: {self.old!r} -> {self.new!r}"
+            return f"- {self.path} (was {old!r})"
+        return f"~ {self.path}: {old!r} -> {new!r}"
 
 
 def diff(desired: Mapping[str, Any], live: Mapping[str, Any], prefix: str = "") -> list[Change]:
@@ -81,6 +85,8 @@ class Plan:
     desired: ProviderConfig
     live: ProviderConfig | None
     changes: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Warnings and adjustments the user should see (findings below error level, adapter notes)."""
 
     @property
     def action(self) -> Action:

@@ -1,0 +1,33 @@
+"""Keep secret values out of plan and deploy output (terminals and CI logs).
+
+A value is shown as ``'<redacted>'`` when its setting's name says it is secret (password, secret,
+token, key, connection string, credential) or when the value itself carries an inline credential
+(``AccountKey=...``, ``SharedAccessSignature=...``). References to a secret store (Key Vault
+references and URIs, ARNs, ``projects/.../secrets/...``) are not secrets and stay visible.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+__all__ = ["REDACTED", "redact"]
+
+REDACTED = "<redacted>"
+
+_SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|api_?key|access_?key|private_?key|client_?key|"
+                          r"connection_?string|credential|AzureWebJobsStorage$", re.IGNORECASE)
+_INLINE_SECRET = re.compile(r"(AccountKey|SharedAccessSignature|SharedAccessKey|Password|Pwd)=", re.IGNORECASE)
+_REFERENCE = re.compile(r"^(@Microsoft\.KeyVault\(|arn:|projects/[^/]+/secrets/|https://[^/]+\.vault\.azure\.net/)")
+
+
+def redact(path: str, value: Any) -> Any:
+    """``value``, or ``REDACTED`` when the setting at ``path`` holds a secret."""
+    if isinstance(value, dict):
+        return {k: redact(f"{path}.{k}", v) for k, v in value.items()}
+    if not isinstance(value, str) or not value or _REFERENCE.match(value):
+        return value
+    name = path.rsplit(".", 1)[-1]
+    if _SECRET_NAME.search(name) or _INLINE_SECRET.search(value):
+        return REDACTED
+    return value
