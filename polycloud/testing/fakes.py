@@ -8,6 +8,7 @@ core can be driven by ``responses`` (tests) or served over HTTP (a sandbox). Fau
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import json
 import re
@@ -61,7 +62,7 @@ class Fault:
     body: Any = None
 
 
-class FakeService:
+class FakeService(abc.ABC):
     """Base of the stateful fakes: call log, fault injection, and the ``responses`` front end.
 
     Subclasses set ``base_url`` and implement ``dispatch``.
@@ -83,9 +84,9 @@ class FakeService:
             return self._faults.popleft()
         return self.dispatch(request)
 
+    @abc.abstractmethod
     def dispatch(self, request: FakeRequest) -> FakeResponse:
         """The service's own answer; subclasses implement it."""
-        raise NotImplementedError
 
     def fault_body(self, status: int) -> Any:
         """The error body an injected fault answers with; subclasses use their API's shape."""
