@@ -13,7 +13,7 @@ import contextlib
 import json
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import requests
     import responses
 
-__all__ = ["Fault", "FakeRequest", "FakeResponse", "FakeService"]
+__all__ = ["Fault", "FakeRequest", "FakeResponse", "FakeService", "Matcher", "matching"]
 
 _METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE", "HEAD")
 
@@ -62,6 +62,15 @@ class Fault:
     body: Any = None
 
 
+Matcher = Callable[[FakeRequest], bool]
+"""Chooses the requests a scripted fault applies to."""
+
+
+def matching(method: str, suffix: str = "") -> Matcher:
+    """Matches requests with this HTTP ``method`` whose path ends with ``suffix``."""
+    return lambda request: request.method == method.upper() and request.path.endswith(suffix)
+
+
 class FakeService(abc.ABC):
     """Base of the stateful fakes: call log, fault injection, and the ``responses`` front end.
 
@@ -75,14 +84,31 @@ class FakeService(abc.ABC):
             self.base_url = base_url.rstrip("/")
         self.calls: list[FakeRequest] = []
         self._faults: deque[Fault] = deque()
+        self._scripted: list[tuple[Matcher, Fault | None, int]] = []
 
     # -- the core ----------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse | Fault:
-        """Answer one request: a queued fault first, else the service's own answer."""
+        """Answer one request: a scripted or queued fault first, else the service's own answer."""
         self.calls.append(request)
+        for index, (match, fault, count) in enumerate(self._scripted):
+            if count and match(request):
+                self._scripted[index] = (match, fault, count - 1)
+                if fault is not None:
+                    return fault
+                self.dispatch(request)  # the service acts, but its answer is lost
+                return Fault(drop=True)
         if self._faults:
             return self._faults.popleft()
         return self.dispatch(request)
+
+    def fail_when(self, match: Matcher, fault: Fault, count: int = 1) -> None:
+        """Answer the next ``count`` requests that ``match`` with ``fault`` (others pass)."""
+        self._scripted.append((match, fault, count))
+
+    def lose_answer_when(self, match: Matcher, count: int = 1) -> None:
+        """Let the service handle the next ``count`` requests that ``match``, then drop the connection:
+        the call succeeded but its answer never arrived, so a retry must not duplicate anything."""
+        self._scripted.append((match, None, count))
 
     @abc.abstractmethod
     def dispatch(self, request: FakeRequest) -> FakeResponse:

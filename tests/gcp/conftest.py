@@ -20,37 +20,8 @@ SERVICES = f"/v2/projects/{PROJECT}/locations/{REGION}/services"
 Matcher = Callable[[FakeRequest], bool]
 
 
-class ScriptedFakeCloudRun(FakeCloudRun):
-    """FakeCloudRun that can also fail one *kind* of call (``inject`` fails whatever comes next).
-
-    ``fail_when(match, fault)`` answers the next calls that ``match`` with ``fault``;
-    ``lose_answer_when(match)`` lets the service handle the call, then drops the connection, as
-    when a request succeeded but its answer never arrived.
-    """
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self._scripted: list[tuple[Matcher, Fault | None, int]] = []
-
-    def fail_when(self, match: Matcher, fault: Fault, count: int = 1) -> None:
-        """Answer the next ``count`` calls that ``match`` with ``fault``."""
-        self._scripted.append((match, fault, count))
-
-    def lose_answer_when(self, match: Matcher) -> None:
-        """Handle the next call that ``match``, then drop the connection instead of answering."""
-        self._scripted.append((match, None, 1))
-
-    def handle(self, request: FakeRequest) -> FakeResponse | Fault:
-        """Scripted faults first, else the fake's own answer."""
-        for index, (match, fault, count) in enumerate(self._scripted):
-            if count and match(request):
-                self._scripted[index] = (match, fault, count - 1)
-                if fault is not None:
-                    self.calls.append(request)
-                    return fault
-                super().handle(request)
-                return Fault(drop=True)
-        return super().handle(request)
+ScriptedFakeCloudRun = FakeCloudRun
+"""Scripted faults (``fail_when``, ``lose_answer_when``) now live on every FakeService."""
 
 
 def call(method: str, suffix: str) -> Matcher:
