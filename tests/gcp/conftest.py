@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from polycloud import FunctionSpec
-from polycloud.testing.fakes import FakeRequest, FakeResponse, Fault
+from polycloud.testing.fakes import FakeRequest
 from polycloud.testing.gcp import FakeCloudRun, sandbox_settings
 from polycloud_gcp import CloudRunAdapter
 

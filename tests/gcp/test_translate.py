@@ -163,7 +163,8 @@ def test_uppercase_tags_become_lowercase_labels_with_a_note(fake: ScriptedFakeCl
     spec = small_spec(tags={"Team": "Platform", "env": "prod"})
     result = deploy(spec, "gcp", **settings)
     assert fake.service(PROJECT, REGION, "hello")["labels"] == {"team": "platform", "env": "prod"}  # type: ignore[index]
-    assert result.notes[-1] == "tag Team=Platform is deployed as the Cloud Run label team=platform (labels are lowercase)"
+    assert result.notes[-1] == ("tag Team=Platform is deployed as the Cloud Run label team=platform "
+                                "(labels are lowercase)")
     assert len(result.notes) == 2 and "(gcp-labels)" in result.notes[0]  # the validate warning travels too
     assert deploy(spec, "gcp", **settings).action == "unchanged"
 
