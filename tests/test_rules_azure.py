@@ -26,6 +26,7 @@ def make(plan: str | None = None, **fields: Any) -> FunctionSpec:
     """A valid spec (EP1 unless ``plan``), changed by ``fields``."""
     fields.setdefault("name", "hello-api")
     fields.setdefault("image", "myacr.azurecr.io/hello:1")
+    fields.setdefault("network", {"auth": "none"})  # public and iam cannot be enforced on Azure (azure-auth)
     if plan is not None:
         providers = fields.setdefault("providers", {})
         providers.setdefault("azure", {})["plan"] = plan
@@ -254,7 +255,7 @@ def test_per_instance_any_positive_value(limits: ProviderLimits) -> None:
 
 
 @pytest.mark.parametrize(("tags", "ok"), [
-    ({f"t{i}": "v" for i in range(50)}, True), ({f"t{i}": "v" for i in range(51)}, False),
+    ({f"t{i}": "v" for i in range(49)}, True), ({f"t{i}": "v" for i in range(50)}, False),  # + managed-by
     ({"k" * 512: "v"}, True), ({"k" * 513: "v"}, False), ({"team": "v" * 256}, True),
     ({"team": "v" * 257}, False), ({"team/x": "v"}, False), ({"a&b": "v"}, False), ({"url": "a/b?c"}, True),
 ])
@@ -270,3 +271,68 @@ def test_tags(limits: ProviderLimits, tags: dict[str, str], ok: bool) -> None:
 def test_secret_refs(limits: ProviderLimits, ref: dict[str, str], ok: bool) -> None:
     found = run(make(secrets={"DB_PASSWORD": ref}), limits, "azure-secret-ref")
     assert found == [] if ok else len(found) == 1
+
+
+def test_managed_by_tag_is_reserved(limits: ProviderLimits) -> None:
+    [finding] = run(make(tags={"Managed-By": "terraform"}), limits, "azure-tags")
+    assert finding.path == "tags.Managed-By" and "polycloud" in finding.message
+
+
+@pytest.mark.parametrize(("ingress", "auth", "ok"), [
+    ("public", "iam", False), ("public", "none", True), ("internal", "iam", True), ("internal", "none", True),
+    ("none", "iam", True),
+])
+def test_public_ingress_needs_explicit_auth_none(limits: ProviderLimits, ingress: str, auth: str, ok: bool) -> None:
+    found = run(make(network={"ingress": ingress, "auth": auth}), limits, "azure-auth")
+    if ok:
+        assert found == []
+        return
+    [finding] = found
+    assert (finding.severity, finding.path) == (Severity.ERROR, "network.auth")
+    assert "cannot be enforced" in finding.message and "open to anyone" in finding.message
+    assert "overview-authentication-authorization" in finding.message
+    assert finding.hint is not None
+    assert "network.auth: none" in finding.hint and "network.ingress: internal" in finding.hint
+
+
+def test_the_spec_defaults_hit_azure_auth(limits: ProviderLimits) -> None:
+    spec = FunctionSpec(name="hello-api", image="myacr.azurecr.io/hello:1")
+    assert [f.rule for f in rules.check(spec, limits)] == ["azure-auth"]
+
+
+KEY_CONN = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;EndpointSuffix=core.windows.net"
+KV_REF = f"@Microsoft.KeyVault(SecretUri={VAULT})"
+
+
+@pytest.mark.parametrize(("azure", "path"), [
+    ({"registry_username": "puller", "registry_password": "s3cret"}, "providers.azure.registry_password"),
+    ({"registry_username": "puller", "registry_password": KV_REF}, None),
+    ({"registry_password": "@Microsoft.KeyVault(VaultName=kv-hello;SecretName=acr)"}, None),
+    ({"storage": KEY_CONN}, "providers.azure.storage"),
+    ({"storage": "BlobEndpoint=https://a.blob.core.windows.net/;SharedAccessSignature=sv=2022&sig=x"},
+     "providers.azure.storage"),
+    ({"storage": KV_REF}, None),
+    ({"storage": "acmestorage"}, None),  # an account name: identity-based
+    ({"storage": "UseDevelopmentStorage=true"}, None),  # a connection string without a key
+])
+def test_plaintext_secrets_warn(limits: ProviderLimits, azure: dict[str, Any], path: str | None) -> None:
+    found = run(make(providers={"azure": azure}), limits, "azure-plaintext-secret")
+    if path is None:
+        assert found == []
+        return
+    [finding] = found
+    assert (finding.severity, finding.path) == (Severity.WARNING, path)
+    assert "plain text" in finding.message and "app-service-key-vault-references" in finding.message
+    assert finding.hint is not None and "@Microsoft.KeyVault(SecretUri=" in finding.hint
+
+
+def test_every_example_validates(capsys: pytest.CaptureFixture[str]) -> None:
+    from pathlib import Path
+
+    from polycloud.cli import main
+
+    examples = sorted(str(p) for p in (Path(__file__).resolve().parent.parent / "examples").iterdir()
+                      if p.suffix in (".yaml", ".json", ".toml"))
+    assert main(["validate", *examples]) == 0, capsys.readouterr().out
+    azure = [e for e in examples if e.endswith(("azure-premium.json", "hello-api.yaml"))]
+    assert len(azure) == 2 and main(["validate", *azure, "-p", "azure"]) == 0, capsys.readouterr().out

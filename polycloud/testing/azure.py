@@ -16,16 +16,15 @@ Importing this module imports neither azure nor requests nor responses.
 from __future__ import annotations
 
 import copy
-import time
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from polycloud.testing._azure_arm import FakeCredential, LongRunningOperations
 from polycloud.testing._azure_state import (
     FAULT_CODES,
     ArmError,
-    Operation,
     PlanRecord,
     SiteRecord,
     apply_config,
@@ -36,7 +35,6 @@ from polycloud.testing._azure_state import (
     check_subscription,
     config_view,
     merge_site,
-    norm_location,
     not_found,
     parse_plan_id,
     plan_view,
@@ -46,64 +44,16 @@ from polycloud.testing._azure_state import (
 from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService, Fault
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
-    from azure.core.credentials import AccessToken, AccessTokenInfo, TokenRequestOptions
     from azure.mgmt.web import WebSiteManagementClient
 
 __all__ = ["DEFAULT_SUBSCRIPTION", "FakeArmWeb", "FakeCredential", "sandbox_settings"]
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
-_TOKEN_LIFETIME = 10 * 365 * 24 * 3600
 
 Handler = Callable[[str, str, str, FakeRequest], FakeResponse]
 
 
-class FakeCredential:
-    """An azure-core ``TokenCredential`` (and ``SupportsTokenInfo``) that hands out a fixed token.
-
-    ``scopes`` records the scopes of every token request.
-    """
-
-    def __init__(self, token: str = "fake-token") -> None:
-        self.token = token
-        self.scopes: list[tuple[str, ...]] = []
-
-    def get_token(
-        self,
-        *scopes: str,
-        claims: str | None = None,
-        tenant_id: str | None = None,
-        enable_cae: bool = False,
-        **kwargs: Any,
-    ) -> AccessToken:
-        """Return the fixed token, valid for ten years."""
-        from azure.core.credentials import AccessToken
-
-        self.scopes.append(scopes)
-        return AccessToken(self.token, int(time.time()) + _TOKEN_LIFETIME)
-
-    def get_token_info(self, *scopes: str, options: TokenRequestOptions | None = None) -> AccessTokenInfo:
-        """Return the fixed token as an ``AccessTokenInfo`` (azure-core prefers this when present)."""
-        from azure.core.credentials import AccessTokenInfo
-
-        self.scopes.append(scopes)
-        return AccessTokenInfo(self.token, int(time.time()) + _TOKEN_LIFETIME)
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-    def __enter__(self) -> FakeCredential:
-        """Context manager support, as ``SupportsTokenInfo`` requires."""
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        """Nothing to release."""
-
-
-class FakeArmWeb(FakeService):
+class FakeArmWeb(LongRunningOperations, FakeService):
     """Stateful fake of ARM ``Microsoft.Web``: serverfarms, sites, app settings, site config, LROs.
 
     Resource groups are implicit. Paths, resource groups and names match case-insensitively
@@ -119,14 +69,12 @@ class FakeArmWeb(FakeService):
 
     def __init__(self, *, base_url: str | None = None, lro_polls: int = 1) -> None:
         """``lro_polls``: how many polls of each operation answer ``InProgress`` before it ends."""
-        super().__init__(base_url=base_url)
-        self.lro_polls = lro_polls
+        FakeService.__init__(self, base_url=base_url)
+        LongRunningOperations.__init__(self, lro_polls)
         self._plans: dict[tuple[str, str, str], PlanRecord] = {}
         self._sites: dict[str, SiteRecord] = {}
         self._pending_plans: dict[tuple[str, str, str], PlanRecord] = {}
         self._pending_sites: dict[str, SiteRecord] = {}
-        self._ops: dict[str, Operation] = {}
-        self._fail_next: dict[str, str] | None = None
         self.last_request_id: str | None = None
         self._routes: dict[tuple[str, tuple[str, ...], str], Handler] = {
             ("serverfarms", (), "GET"): self._get_plan,
@@ -146,10 +94,6 @@ class FakeArmWeb(FakeService):
         }
 
     # -- test controls and accessors ----------------------------------------------
-    def fail_next_operation(self, code: str = "OperationFailed", message: str = "Operation failed.") -> None:
-        """Make the next long-running operation end ``Failed`` with this error (nothing is created)."""
-        self._fail_next = {"code": code, "message": message}
-
     def site(self, rg: str, name: str) -> dict[str, Any] | None:
         """A copy of the site as ARM's GET returns it (no app settings), or None."""
         found = self._site_in(rg, name)
@@ -239,55 +183,6 @@ class FakeArmWeb(FakeService):
             if any(key[:2] == (rtype, rest) for key in self._routes):
                 raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
         raise ArmError(400, "UnsupportedByFake", f"FakeArmWeb has no {request.method} {request.path}.")
-
-    # -- long-running operations ------------------------------------------------------
-    def _start(
-        self,
-        target: str,
-        sub: str,
-        location: str,
-        request: FakeRequest,
-        commit: Callable[[], None],
-        abandon: Callable[[], None],
-    ) -> FakeResponse:
-        op_id = str(uuid.uuid4())
-        self._ops[op_id] = Operation(op_id, target, self.lro_polls, commit, abandon, error=self._fail_next)
-        self._fail_next = None
-        api = next(v for k, v in request.query.items() if k.lower() == "api-version")
-        url = (
-            f"{self.base_url}/subscriptions/{sub}/providers/Microsoft.Web/locations/{norm_location(location)}"
-            f"/operationResults/{op_id}?api-version={api}"
-        )
-        return FakeResponse(202, None, {"Azure-AsyncOperation": url})
-
-    @staticmethod
-    def _finish(op: Operation) -> None:
-        if op.error is not None:
-            op.status = "Failed"
-            op.abandon()
-        else:
-            op.status = "Succeeded"
-            op.commit()
-
-    def _settle(self, target: str) -> None:
-        """Finish at once any operation still running on ``target`` (time passes for a new request)."""
-        for op in self._ops.values():
-            if op.target == target and op.status == "InProgress":
-                self._finish(op)
-
-    def _poll(self, op_id: str, request: FakeRequest) -> FakeResponse:
-        op = self._ops.get(op_id)
-        if op is None:
-            raise ArmError(404, "ResourceNotFound", f"The operation '{op_id}' was not found.")
-        if op.status == "InProgress":
-            if op.polls_left > 0:
-                op.polls_left -= 1
-            else:
-                self._finish(op)
-        body: dict[str, Any] = {"id": request.path, "name": op_id, "status": op.status}
-        if op.status == "Failed":
-            body["error"] = dict(op.error or {})
-        return FakeResponse(200, body)
 
     # -- App Service plans ---------------------------------------------------------------
     @staticmethod

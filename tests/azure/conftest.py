@@ -27,7 +27,7 @@ FULL_SPEC: dict[str, Any] = {
     "memory": "3584MiB",  # on Azure memory is the plan's instance size: all of EP1
     "timeout": "5m",
     "concurrency": {"min_instances": 1, "max_instances": 10, "per_instance": 8},
-    "network": {"ingress": "public", "auth": "iam", "egress": "vpc"},
+    "network": {"ingress": "public", "auth": "none", "egress": "vpc"},  # Azure cannot enforce iam (azure-auth)
     "environment": {"LOG_LEVEL": "debug", "FEATURE_X": "on"},
     "secrets": {"DB_PASSWORD": {"azure": SECRET_URI}},
     "tags": {"team": "platform", "cost-center": "42"},

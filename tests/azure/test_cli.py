@@ -13,7 +13,7 @@ from polycloud.cli import main
 from polycloud.testing import sandbox
 from polycloud.testing.azure import FakeArmWeb
 
-from .conftest import FULL_SPEC, RG
+from .conftest import FULL_SPEC, LOCATION, RG, SUB
 
 
 @pytest.fixture
@@ -74,3 +74,28 @@ def test_invalid_spec_exits_1_before_any_call(arm: FakeArmWeb, tmp_path: Path,
     err = capsys.readouterr().err
     assert "azure-memory" in err and "azure-architecture" in err
     assert arm.calls == []
+
+
+def test_taking_over_an_app_needs_set_adopt(arm: FakeArmWeb, spec_file: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    plan_id = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/serverfarms/contract-fn-plan"
+    client = arm.client()
+    client.app_service_plans.begin_create_or_update(RG, "contract-fn-plan", {
+        "location": LOCATION, "kind": "elastic", "sku": {"name": "EP1"},
+        "properties": {"reserved": True, "maximumElasticWorkerCount": 20}}).result()
+    client.web_apps.begin_create_or_update(RG, "contract-fn", {
+        "location": LOCATION, "kind": "functionapp,linux,container",
+        "properties": {"serverFarmId": plan_id, "reserved": True}}).result()
+    arm.reset_calls()
+    assert main(["-q", "deploy", str(spec_file), "-p", "azure", "--sandbox", "--format", "json"]) == 3
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "polycloud did not create it" in error["message"] and "--set adopt=true" in error["message"]
+    assert not any(c.is_write and not c.path.endswith("/list") for c in arm.calls)
+
+    assert main(["-q", "deploy", str(spec_file), "-p", "azure", "--sandbox", "--set", "adopt=true",
+                 "--format", "json"]) == 0
+    adopted = json.loads(capsys.readouterr().out)
+    assert adopted["action"] == "updated"
+    assert any("adopted function app contract-fn" in n for n in adopted["notes"])
+    assert main(["-q", "deploy", str(spec_file), "-p", "azure", "--sandbox"]) == 0
+    assert "contract-fn: unchanged" in capsys.readouterr().out

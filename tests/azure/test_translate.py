@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from polycloud import FunctionSpec, SpecError, deploy
 from polycloud.testing.azure import FakeArmWeb
 from polycloud_azure import AzureFunctionsAdapter
-from polycloud_azure.translate import format_timespan, parse_timespan
+from polycloud_azure.translate import burst_needed, format_timespan, parse_timespan
 
 from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write
 
@@ -37,16 +37,18 @@ GOLDEN_SITE_CONFIG = {
     "vnetRouteAllEnabled": True,
     "acrUseManagedIdentityCreds": True,
 }
+GOLDEN_TAGS = {"team": "platform", "cost-center": "42", "managed-by": "polycloud"}
 GOLDEN_PLAN_PUT = {
     "location": LOCATION,
     "kind": "elastic",
+    "tags": {"managed-by": "polycloud"},
     "sku": {"name": "EP1", "tier": "ElasticPremium"},
     "properties": {"reserved": True, "maximumElasticWorkerCount": 20},
 }
 GOLDEN_SITE_PUT = {
     "location": LOCATION,
     "kind": "functionapp,linux,container",
-    "tags": {"team": "platform", "cost-center": "42"},
+    "tags": GOLDEN_TAGS,
     "identity": {"type": "SystemAssigned"},
     "properties": {
         "serverFarmId": PLAN_ID,
@@ -110,12 +112,12 @@ def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionS
         "@name": "contract-fn",
         "@id": f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn",
         "plan": {"name": "contract-fn-plan", "kind": "elastic", "sku": {"name": "EP1", "tier": "ElasticPremium"},
-                 "reserved": True, "maximumElasticWorkerCount": 20},
+                 "reserved": True},
         "site": {"location": LOCATION, "kind": "functionapp,linux,container", "identity": "SystemAssigned",
                  "reserved": True, "httpsOnly": True, "publicNetworkAccess": "Enabled",
                  "virtualNetworkSubnetId": SUBNET, "siteConfig": GOLDEN_SITE_CONFIG},
         "app_settings": GOLDEN_SETTINGS,
-        "tags": {"team": "platform", "cost-center": "42"},
+        "tags": GOLDEN_TAGS,
     }
 
 
@@ -136,7 +138,9 @@ def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter)
     config = adapter.translate(_spec(azure={"storage": conn}))
     assert config["app_settings"]["AzureWebJobsStorage"] == conn
     assert "AzureWebJobsStorage__accountName" not in config["app_settings"]
-    assert adapter.to_spec(config).spec.providers.azure.storage == conn  # type: ignore[union-attr]
+    imported = adapter.to_spec(config)
+    assert imported.spec.providers.azure.storage == conn  # type: ignore[union-attr]
+    assert any("connection string with an account key" in n for n in imported.notes)
 
 
 def test_no_storage_is_noted(adapter: AzureFunctionsAdapter) -> None:
@@ -156,7 +160,9 @@ def test_registry_credentials(adapter: AzureFunctionsAdapter, image: str, server
         "DOCKER_REGISTRY_SERVER_URL": server, "DOCKER_REGISTRY_SERVER_USERNAME": "puller",
         "DOCKER_REGISTRY_SERVER_PASSWORD": "s3cret"}
     assert config["site"]["siteConfig"]["acrUseManagedIdentityCreds"] is False
-    assert adapter.to_spec(config).spec == spec
+    imported = adapter.to_spec(config)
+    assert imported.spec == spec
+    assert any("DOCKER_REGISTRY_SERVER_PASSWORD is a plain password" in n for n in imported.notes)
 
 
 def test_internal_ingress_disables_public_access(adapter: AzureFunctionsAdapter) -> None:
@@ -170,7 +176,7 @@ def test_internal_ingress_disables_public_access(adapter: AzureFunctionsAdapter)
 
 
 def test_subnet_without_vpc_egress_routes_only_private_traffic(adapter: AzureFunctionsAdapter) -> None:
-    spec = _spec(network={"egress": "default"})
+    spec = _spec(network={"auth": "none", "egress": "default"})
     site = adapter.translate(spec)["site"]
     assert site["virtualNetworkSubnetId"] == SUBNET
     assert site["siteConfig"]["vnetRouteAllEnabled"] is False
@@ -181,8 +187,9 @@ def test_unset_max_instances_is_unlimited_and_burst_follows_max(adapter: AzureFu
     unset = adapter.translate(_spec(concurrency={"min_instances": 0}))
     assert unset["site"]["siteConfig"]["functionAppScaleLimit"] == 0
     assert adapter.to_spec(unset).spec.concurrency.max_instances is None
+    assert burst_needed(unset) == 20  # the plan's burst is at least 20 ...
     big = adapter.translate(_spec(concurrency={"max_instances": 40}))
-    assert big["plan"]["maximumElasticWorkerCount"] == 40
+    assert burst_needed(big) == 40  # ... and at least max_instances
 
 
 def test_plan_names(adapter: AzureFunctionsAdapter) -> None:
@@ -284,6 +291,6 @@ def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, b
     spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0),
                  environment=environment, tags=tags,
                  concurrency={"min_instances": bounds[0], "max_instances": bounds[1], "per_instance": per_instance},
-                 network={"ingress": ingress, "egress": egress},
+                 network={"ingress": ingress, "auth": "none" if ingress == "public" else "iam", "egress": egress},
                  azure={"storage": storage, "plan": plan, "plan_name": plan_name})
     assert adapter.to_spec(adapter.translate(spec)).spec == spec

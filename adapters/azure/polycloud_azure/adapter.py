@@ -16,21 +16,24 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Deployment, Plan, ProviderConfig, diff
+from polycloud.plan import Deployment, Plan, ProviderConfig
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_azure import rules
 from polycloud_azure.errors import map_sdk_error
+from polycloud_azure.read import live_config, to_spec
 from polycloud_azure.translate import (
+    OWNER,
+    OWNER_TAG,
     SKUS,
-    live_config,
+    is_polycloud,
     plan_body,
-    plan_config,
+    plan_differences,
     plan_id,
+    plan_update_body,
     site_body,
     site_patch,
-    to_spec,
     translate,
 )
 
@@ -42,8 +45,13 @@ __all__ = ["AzureFunctionsAdapter"]
 
 T = TypeVar("T")
 
-_NOT_SET = ("{field} is not set: add providers.azure.{field} to the spec, or pass {field}=... "
-            "(CLI: --set {field}=...)")
+_CLI_FLAGS = {"subscription_id": "--subscription SUB", "resource_group": "--resource-group RG",
+              "location": "--set location=REGION"}
+
+
+def _not_set(field: str) -> AdapterError:
+    return AdapterError(f"{field} is not set: add providers.azure.{field} to the spec, or pass {field}=... "
+                        f"(CLI: {_CLI_FLAGS[field]})")
 
 
 class AzureFunctionsAdapter:
@@ -60,10 +68,12 @@ class AzureFunctionsAdapter:
     def __init__(self, *, subscription_id: str | None = None, resource_group: str | None = None,
                  location: str | None = None, client: WebSiteManagementClient | None = None,
                  credential: TokenCredential | None = None, retry: RetryPolicy | None = None,
-                 lro_timeout: float = 1800.0) -> None:
+                 lro_timeout: float = 1800.0, adopt: bool = False) -> None:
         """Keep the settings; nothing is imported or called until the first API call.
 
-        ``lro_timeout`` bounds the wait for one long-running operation (seconds).
+        ``lro_timeout`` bounds the wait for one long-running operation (seconds). ``adopt`` lets a
+        deploy take over a function app polycloud did not create (one without the
+        ``managed-by: polycloud`` tag), replacing its configuration with the spec's.
         """
         self._subscription_id = subscription_id
         self._resource_group = resource_group
@@ -72,6 +82,7 @@ class AzureFunctionsAdapter:
         self._credential = credential
         self.retry = retry or RetryPolicy()
         self.lro_timeout = lro_timeout
+        self.adopt = adopt
 
     @classmethod
     def settings_from(cls, spec: FunctionSpec) -> dict[str, Any]:
@@ -87,7 +98,7 @@ class AzureFunctionsAdapter:
     def _setting(self, field: str) -> str:
         value: str | None = getattr(self, f"_{field}")
         if not value:
-            raise AdapterError(_NOT_SET.format(field=field))
+            raise _not_set(field)
         return value
 
     @property
@@ -200,6 +211,7 @@ class AzureFunctionsAdapter:
         """Create or update the plan and the function app, writing only what the plan changes.
 
         Raises:
+            ConflictError: the app or its plan is not polycloud's to change (nothing was written).
             ProviderError: a call failed; ``.changed`` lists the steps that had completed.
         """
         done: list[str] = []
@@ -210,25 +222,29 @@ class AzureFunctionsAdapter:
             raise
         host = (site.get("properties") or {}).get("defaultHostName") if site else None
         live = plan.live or {}
+        notes = list(plan.desired.get("@notes") or [])
+        if plan.live is not None and not is_polycloud(plan.live.get("tags")):
+            notes.append(f"adopted function app {plan.name}, which polycloud did not create: it is now tagged "
+                         f"{OWNER_TAG}: {OWNER} and managed from the spec")
         return Deployment(provider=self.name, name=plan.name, action=plan.action,
                           resource_id=site.get("id") if site else live.get("@id"),
-                          url=f"https://{host}" if host else live.get("@url"),
-                          changes=plan.changes, notes=list(plan.desired.get("@notes") or []))
+                          url=f"https://{host}" if host else live.get("@url"), changes=plan.changes, notes=notes)
 
     def _apply(self, plan: Plan, done: list[str]) -> dict[str, Any] | None:
         desired, live, name = plan.desired, plan.live, plan.name
         rg = self._setting("resource_group")
         if not desired["site"]["location"]:
-            raise AdapterError(_NOT_SET.format(field="location"))
-        if live is not None and plan.touches("site.location"):
-            raise ConflictError(f"{name} is in {live['site']['location']}; a function app cannot move to "
-                                f"{desired['site']['location']}: delete it first", provider=self.name,
-                                operation="WebApps_Update")
+            raise _not_set("location")
+        if live is not None:
+            self._check_owner(live, name)
+            if plan.touches("site.location"):
+                raise ConflictError(f"{name} is in {live['site']['location']}; a function app cannot move to "
+                                    f"{desired['site']['location']}: delete it first", provider=self.name,
+                                    operation="WebApps_Update")
         farm_id = plan_id(self._setting("subscription_id"), rg, desired["plan"]["name"])
-        if live is None or plan.touches("plan"):
-            # Look the plan up when it is new to this app or was missing when the app was read.
-            same = live["plan"] if live is not None and not plan.touches("plan.name") else None
-            self._ensure_plan(desired, same if same and same.get("sku") else None, done)
+        if live is None or plan.touches("plan", "site.siteConfig.functionAppScaleLimit"):
+            # A new app, another plan or tier, or a new scale limit the plan's burst may not cover.
+            self._ensure_plan(desired, live, farm_id, done)
         web: Any = self.client.web_apps  # the typed overloads take models; JSON dicts are what we send
         if live is None or plan.touches("tags"):
             # Only PUT can change tags; it carries every setting, app settings included.
@@ -250,32 +266,75 @@ class AzureFunctionsAdapter:
             done.append("replaced app settings")
         return site
 
-    def _ensure_plan(self, desired: ProviderConfig, live_plan: dict[str, Any] | None, done: list[str]) -> None:
-        """Create the App Service plan, or PUT it when its settings differ; a matching plan is reused as is."""
-        want = desired["plan"]
-        rg = self._setting("resource_group")
-        if live_plan is None:
-            found = self._get_plan(rg, want["name"])
-            live_plan = plan_config(found) if found is not None else None
-        if live_plan is not None and not diff(want, live_plan):
+    def _check_owner(self, live: ProviderConfig, name: str) -> None:
+        """Refuse to take over a function app polycloud did not create, unless told to ``adopt`` it."""
+        if self.adopt or is_polycloud(live.get("tags")):
             return
-        if live_plan is not None and not live_plan.get("reserved"):
-            raise ConflictError(f"App Service plan {want['name']} is a Windows plan; a Linux container needs "
-                                "a Linux plan: set providers.azure.plan_name to another plan",
-                                provider=self.name, operation="AppServicePlans_CreateOrUpdate")
-        body = plan_body(desired)
+        raise ConflictError(
+            f"function app {name} exists but polycloud did not create it (it has no {OWNER_TAG}: {OWNER} tag): "
+            "a deploy would replace its configuration and app settings with the spec's. Check the changes with "
+            "`polycloud plan`, then deploy with adopt=True (CLI: --set adopt=true) to take it over, or choose "
+            "another name", provider=self.name, operation="WebApps_CreateOrUpdate")
+
+    def _ensure_plan(self, desired: ProviderConfig, live: ProviderConfig | None, farm_id: str,
+                     done: list[str]) -> None:
+        """Create the App Service plan when it is absent; use an existing one that fits as it is.
+
+        An existing plan that does not fit (another sku or kind, a burst below what the app needs) is
+        changed only when polycloud created it and no other app uses it, by a PUT of its live body with
+        the tier replaced, so nothing else is lost; otherwise the deploy is refused before any write.
+        """
+        want = desired["plan"]["name"]
+        rg = self._setting("resource_group")
+        on_plan = (live or {}).get("@plan") or {}
+        on_it = str(on_plan.get("id") or "").lower() == farm_id.lower()  # the app is on this plan now
+        found = on_plan if on_it else self._get_plan(rg, want)
         plans: Any = self.client.app_service_plans
-        self._wait("AppServicePlans_CreateOrUpdate", f"App Service plan {want['name']}",
-                   lambda: plans.begin_create_or_update(rg, want["name"], body))
-        done.append(f"{'created' if live_plan is None else 'updated'} App Service plan {want['name']}")
+        operation = "AppServicePlans_CreateOrUpdate"
+        if found is None:
+            body = plan_body(desired)
+            self._wait(operation, f"App Service plan {want}", lambda: plans.begin_create_or_update(rg, want, body))
+            done.append(f"created App Service plan {want}")
+            return
+        props = found.get("properties") or {}
+        if not props.get("reserved"):
+            raise ConflictError(f"App Service plan {want} is a Windows plan; a Linux container needs a Linux "
+                                "plan: set providers.azure.plan_name to another plan", provider=self.name,
+                                operation=operation)
+        problems = plan_differences(desired, found)
+        if not problems:
+            return
+        others = int(props.get("numberOfSites") or 0) - (1 if on_it else 0)
+        if not is_polycloud(found.get("tags")) or others > 0:
+            why = (f"it was not created by polycloud (no {OWNER_TAG}: {OWNER} tag)"
+                   if not is_polycloud(found.get("tags")) else f"{others} other app(s) use it")
+            raise ConflictError(
+                f"App Service plan {want} does not fit {desired['@name']}: {'; '.join(problems)}. polycloud changes "
+                f"only a plan it created that no other app uses, and {why}: set providers.azure.plan (and "
+                "concurrency.max_instances) to match the plan, set providers.azure.plan_name to another plan, "
+                "or change the plan yourself", provider=self.name, operation=operation)
+        body = plan_update_body(desired, found)
+        self._wait(operation, f"App Service plan {want}", lambda: plans.begin_create_or_update(rg, want, body))
+        done.append(f"updated App Service plan {want}")
 
     def delete(self, name: str) -> None:
-        """Delete the function app, and its App Service plan when no other app uses it.
+        """Delete the function app, and its App Service plan when polycloud created it and no app uses it.
+
+        A plan without the ``managed-by: polycloud`` tag is never deleted, even when it is left empty.
 
         Raises:
             NotFoundError: there is no such function app.
         """
         rg = self._setting("resource_group")
         web = self.client.web_apps
-        self._call("WebApps_Delete", lambda: web.delete(rg, name, delete_empty_server_farm=True))
-
+        site = dict(self._call("WebApps_Get", lambda: web.get(rg, name)))
+        parts = str((site.get("properties") or {}).get("serverFarmId") or "").split("/")
+        self._call("WebApps_Delete", lambda: web.delete(rg, name, delete_empty_server_farm=False))
+        found = self._get_plan(parts[4], parts[-1]) if len(parts) == 9 else None
+        if found is None or not is_polycloud(found.get("tags")) or (found.get("properties") or {}).get("numberOfSites"):
+            return
+        plans = self.client.app_service_plans
+        try:
+            self._call("AppServicePlans_Delete", lambda: plans.delete(parts[4], parts[-1]))
+        except (NotFoundError, ConflictError):  # gone already, or an app moved onto it meanwhile: keep it
+            pass

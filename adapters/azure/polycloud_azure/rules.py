@@ -21,6 +21,8 @@ _F = "https://learn.microsoft.com/azure/azure-functions/"
 _SCALE = _F + "functions-scale"
 _TAGS = "https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources"
 _NAMES = "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftweb"
+_EASY_AUTH = "https://learn.microsoft.com/azure/app-service/overview-authentication-authorization"
+_KV_REFS = "https://learn.microsoft.com/azure/app-service/app-service-key-vault-references"
 
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo("azure-plan", Severity.ERROR, "providers.azure.plan must be consumption, flex-512, flex-2048, "
@@ -59,12 +61,21 @@ RULES: tuple[RuleInfo, ...] = (
              "min_instances must be 0.", _SCALE),
     RuleInfo("azure-per-instance", Severity.ERROR, "per_instance (HTTP maxConcurrentRequests) is at least 1.",
              _F + "functions-host-json"),
-    RuleInfo("azure-tags", Severity.ERROR, "At most 50 tags; name 1-512 chars without < > % & \\ ? /; value "
-             "<= 256 chars.", _TAGS),
+    RuleInfo("azure-tags", Severity.ERROR, "At most 49 tags (polycloud adds managed-by: polycloud, Azure allows 50); "
+             "name 1-512 chars without < > % & \\ ? /, not managed-by; value <= 256 chars.", _TAGS),
     RuleInfo("azure-secret-ref", Severity.ERROR, "Every secret needs an azure: Key Vault secret URI "
              "(https://VAULT.vault.azure.net/secrets/NAME[/VERSION])."),
+    RuleInfo("azure-auth", Severity.ERROR, "network.auth iam with network.ingress public cannot be enforced: "
+             "Azure checks no identity on invoking a container function app. Set network.auth: none (explicitly "
+             "public) or network.ingress: internal.", _EASY_AUTH),
+    RuleInfo("azure-plaintext-secret", Severity.WARNING, "providers.azure.registry_password and a "
+             "providers.azure.storage connection string with a key should be Key Vault references "
+             "(@Microsoft.KeyVault(...)), or use registry_managed_identity / a storage account name.", _KV_REFS),
 )
 
+_KEY_VAULT_REF = re.compile(r"@Microsoft\.KeyVault\(.+\)", re.DOTALL)
+_INLINE_KEY = re.compile(r"(AccountKey|SharedAccessSignature|SharedAccessKey)=", re.IGNORECASE)
+_OWNER_TAG = "managed-by"
 _KEY_VAULT_URI = re.compile(r"https://[a-zA-Z0-9-]+\.vault\.azure\.net/secrets/[a-zA-Z0-9-]+(?:/[a-zA-Z0-9]*)?/?")
 _MANAGED = {
     "WEBSITES_PORT": "set port: instead",
@@ -120,6 +131,8 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _app_settings(ctx, spec)
     findings += _image(ctx, limits, spec)
     findings += _network(ctx, spec)
+    findings += _auth(ctx, spec)
+    findings += _plaintext_secrets(ctx, spec)
     findings += _concurrency(ctx, spec)
     findings += _tags(ctx, spec)
     return findings
@@ -272,10 +285,54 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
 
 
 def _tags(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
-    findings = ctx.in_range("azure-tags", "tags", len(spec.tags), "tags_count", what="number of tags")
+    findings = ctx.in_range("azure-tags", "tags", len(spec.tags) + 1, "tags_count",
+                            what=f"number of tags ({len(spec.tags)} and the {_OWNER_TAG} tag polycloud adds)")
     for key, value in spec.tags.items():
         path = f"tags.{key}"
+        if key.lower() == _OWNER_TAG:
+            findings.append(ctx.finding(
+                "azure-tags", path, f"tag {key!r} is the tag polycloud marks what it created with on {ctx.title} "
+                f"({_OWNER_TAG}: polycloud; Azure tag names are case-insensitive), so it cannot be set",
+                f"remove tags.{key}, or rename it"))
         findings += ctx.in_range("azure-tags", path, len(key), "tag_name_length", what="tag name length")
         findings += ctx.in_range("azure-tags", path, len(value), "tag_value_length", what="tag value length")
         findings += ctx.matches("azure-tags", path, key, "tag_name_chars", what="tag name")
+    return findings
+
+
+def _auth(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    if spec.network.ingress != "public" or spec.network.auth != "iam":
+        return []
+    fact = ctx.profile.get("invoke_auth")
+    why = f"{fact.note} (source: {fact.source})" if fact is not None else f"source: {_EASY_AUTH}"
+    return [ctx.finding(
+        "azure-auth", "network.auth", f"network.auth iam with network.ingress public cannot be enforced on "
+        f"{ctx.title}, and the app would be open to anyone on the internet: {why}",
+        "set network.auth: none to make it public on purpose, or network.ingress: internal to reach it only "
+        "through a private endpoint")]
+
+
+def _plaintext_secrets(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    azure = spec.providers.azure
+    if azure is None:
+        return []
+    findings: list[Finding] = []
+    password = azure.registry_password
+    if password and not _KEY_VAULT_REF.fullmatch(password.strip()):
+        findings.append(ctx.finding(
+            "azure-plaintext-secret", "providers.azure.registry_password", "providers.azure.registry_password "
+            "holds the registry password in plain text: it ends up in the spec file, in version control and in "
+            f"CI logs (source: {_KV_REFS})",
+            "set providers.azure.registry_managed_identity: true (the app pulls with its identity; grant it "
+            "AcrPull) and remove registry_password, or use a Key Vault reference: "
+            "@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)", Severity.WARNING))
+    storage = azure.storage
+    if storage and _INLINE_KEY.search(storage) and not _KEY_VAULT_REF.fullmatch(storage.strip()):
+        findings.append(ctx.finding(
+            "azure-plaintext-secret", "providers.azure.storage", "providers.azure.storage is a connection string "
+            "with an account key or SAS token in plain text: it ends up in the spec file, in version control and "
+            f"in CI logs (source: {_KV_REFS})",
+            "set providers.azure.storage to the storage account name (identity-based; grant the app Storage Blob "
+            "Data Owner), or to a Key Vault reference: "
+            "@Microsoft.KeyVault(SecretUri=https://<vault>.vault.azure.net/secrets/<name>)", Severity.WARNING))
     return findings

@@ -1,34 +1,36 @@
-"""Pure translation between a FunctionSpec and the ARM ``Microsoft.Web`` shapes of a Linux function app.
+"""Pure translation of a FunctionSpec into the ARM ``Microsoft.Web`` shapes of a Linux function app.
 
-The provider config (what ``translate`` makes and ``live_config`` reads back) is::
+The provider config (what ``translate`` makes and ``polycloud_azure.read.live_config`` reads back) is::
 
     @name, @id, @url   facts, never diffed (@id is the site's resource id, when known)
     @notes             what a deploy leaves to the user (translate only)
-    plan:          the App Service plan: name, kind, sku {name, tier}, reserved, maximumElasticWorkerCount
+    @plan              the live App Service plan as ARM returned it (read only)
+    plan:          the App Service plan's tier: name, kind, sku {name, tier}, reserved
     site:          location, kind, identity, httpsOnly, reserved, publicNetworkAccess,
                    virtualNetworkSubnetId, siteConfig {linuxFxVersion, functionAppScaleLimit,
                    minimumElasticInstanceCount, vnetRouteAllEnabled, acrUseManagedIdentityCreds}
     app_settings:  {name: value}, the whole set (ARM replaces it whole)
-    tags:          {name: value} on the site
+    tags:          {name: value} on the site, polycloud's ``managed-by: polycloud`` included
 
 Leaves use ARM's own JSON names, so a change reads like the API (``site.siteConfig.linuxFxVersion``);
-the request bodies (``plan_body``, ``site_body``, ``site_patch``) are cut from the same dicts.
+the request bodies (``plan_body``, ``plan_update_body``, ``site_body``, ``site_patch``) are cut from the
+same dicts. The plan's burst (``maximumElasticWorkerCount``) is a minimum, not a setting: see
+``burst_needed`` and ``plan_differences``.
 """
 
 from __future__ import annotations
 
+import copy
 import re
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from polycloud.adapter import Imported
-from polycloud.limits import ProviderLimits
 from polycloud.plan import ProviderConfig
-from polycloud.spec import AzureSettings, Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud.spec import AzureSettings, FunctionSpec
 
 __all__ = [
-    "KIND", "SKUS", "app_settings", "default_plan_name", "deploy_notes", "format_timespan",
-    "live_config", "parse_timespan", "plan_body", "plan_config", "plan_id", "site_body", "site_id",
-    "site_patch", "to_spec", "translate"
+    "KIND", "OWNER", "OWNER_TAG", "SKUS", "app_settings", "burst_needed", "default_plan_name", "deploy_notes",
+    "format_timespan", "is_polycloud", "parse_timespan", "plan_body", "plan_differences", "plan_id",
+    "plan_update_body", "site_body", "site_id", "site_patch", "storage_settings", "translate",
 ]
 
 KIND: Final = "functionapp,linux,container"
@@ -40,6 +42,9 @@ SKUS: Final[dict[str, tuple[str, str]]] = {
 """Plan profiles polycloud can create -> (ARM sku tier, plan kind)."""
 MIN_BURST: Final = 20
 """The plan's maximum burst is at least this (the portal's default), and at least max_instances."""
+OWNER_TAG: Final = "managed-by"
+OWNER: Final = "polycloud"
+"""``managed-by: polycloud`` marks the sites and plans polycloud created (or was told to adopt)."""
 
 PORT: Final = "WEBSITES_PORT"
 """The port App Service sends requests to; it is not passed to the container."""
@@ -55,10 +60,11 @@ REGISTRY_PASSWORD: Final = "DOCKER_REGISTRY_SERVER_PASSWORD"
 TIMEOUT: Final = "AzureFunctionsJobHost__functionTimeout"
 MAX_REQUESTS: Final = "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests"
 
-_KEY_VAULT_REF = re.compile(r"@Microsoft\.KeyVault\(SecretUri=(?P<uri>[^)]+)\)")
-_SITE_ID = re.compile(r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/", re.IGNORECASE)
-_HOST_DEFAULT_TIMEOUT = 30 * 60
-"""The Functions host's functionTimeout when none is set (Premium and Dedicated plans)."""
+_PLAN_READ_ONLY: Final = frozenset({
+    "status", "subscription", "maximumNumberOfWorkers", "numberOfWorkers", "geoRegion", "numberOfSites",
+    "resourceGroup", "provisioningState",
+})
+"""AppServicePlanProperties that ARM only returns (azure-mgmt-web 11 models: visibility read)."""
 
 
 def default_plan_name(name: str) -> str:
@@ -77,6 +83,11 @@ def site_id(subscription_id: str | None, resource_group: str | None, name: str) 
     if not subscription_id or not resource_group:
         return None
     return f"/subscriptions/{subscription_id}/resourceGroups/{resource_group}/providers/Microsoft.Web/sites/{name}"
+
+
+def is_polycloud(tags: dict[str, Any] | None) -> bool:
+    """True when ``tags`` carry ``managed-by: polycloud`` (tag names are case-insensitive in Azure)."""
+    return any(k.lower() == OWNER_TAG and str(v).lower() == OWNER for k, v in (tags or {}).items())
 
 
 def format_timespan(seconds: int) -> str:
@@ -103,7 +114,9 @@ def _registry(image: str) -> str:
     return "index.docker.io"
 
 
-def _storage_settings(storage: str | None) -> dict[str, str]:
+def storage_settings(storage: str | None) -> dict[str, str]:
+    """``providers.azure.storage`` as app settings: a connection string or Key Vault reference as
+    ``AzureWebJobsStorage``, a bare account name as identity-based ``AzureWebJobsStorage__accountName``."""
     if not storage:
         return {}
     if "=" in storage or storage.startswith("@Microsoft.KeyVault("):
@@ -121,7 +134,7 @@ def app_settings(spec: FunctionSpec) -> dict[str, str]:
         **({CONTAINER_PORT: str(spec.port)} if spec.image_contract == "http" else {}),
         TIMEOUT: format_timespan(spec.timeout),
         MAX_REQUESTS: str(spec.concurrency.per_instance),
-        **_storage_settings(azure.storage),
+        **storage_settings(azure.storage),
     }
     if azure.registry_username or azure.registry_password:
         settings[REGISTRY_URL] = f"https://{_registry(spec.image_for('azure'))}"
@@ -148,7 +161,6 @@ def translate(spec: FunctionSpec, *, sku: str, subscription_id: str | None, reso
             "kind": kind,
             "sku": {"name": sku, "tier": tier},
             "reserved": True,
-            "maximumElasticWorkerCount": max(MIN_BURST, spec.concurrency.max_instances or 0),
         },
         "site": {
             "location": location.replace(" ", "").lower() if location else None,
@@ -168,7 +180,7 @@ def translate(spec: FunctionSpec, *, sku: str, subscription_id: str | None, reso
             },
         },
         "app_settings": app_settings(spec),
-        "tags": dict(spec.tags),
+        "tags": {**spec.tags, OWNER_TAG: OWNER},
     }
 
 
@@ -178,16 +190,14 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
     notes = []
     if spec.network.ingress != "public":
         notes.append(f"ingress {spec.network.ingress}: public network access is disabled; reach the app through "
-                     "a private endpoint in your VNet (polycloud does not create one)")
-    elif spec.network.auth == "iam":
-        notes.append("network.auth iam: Azure has no IAM check on invoking a function app; protect it with "
-                     "function keys (authLevel in the image) or App Service Authentication")
+                     "a private endpoint in your VNet (polycloud does not create one). Azure checks no identity "
+                     "on invoke: whoever reaches the private endpoint may call the app")
     if not azure.storage:
         notes.append("no providers.azure.storage: the Functions host needs AzureWebJobsStorage for its keys and "
                      "for triggers other than HTTP")
     roles = [role for role, needed in (
         ("Key Vault Secrets User on the secrets' vaults", bool(spec.secrets)),
-        ("Storage Blob Data Owner on the storage account", STORAGE_ACCOUNT in _storage_settings(azure.storage)),
+        ("Storage Blob Data Owner on the storage account", STORAGE_ACCOUNT in storage_settings(azure.storage)),
         ("AcrPull on the registry", azure.registry_managed_identity),
     ) if needed]
     if roles:
@@ -196,67 +206,60 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
     return notes
 
 
-# -- live shapes -> config -------------------------------------------------------------------------
-def plan_config(plan: dict[str, Any]) -> dict[str, Any]:
-    """An ARM serverfarm (GET) -> the ``plan`` part of the config."""
-    sku = plan.get("sku") or {}
-    props = plan.get("properties") or {}
-    return {
-        "name": plan.get("name"),
-        "kind": plan.get("kind"),
-        "sku": {"name": sku.get("name"), "tier": sku.get("tier")},
-        "reserved": bool(props.get("reserved")),
-        "maximumElasticWorkerCount": props.get("maximumElasticWorkerCount"),
-    }
+# -- the plan's burst and tier -----------------------------------------------------------------------
+def burst_needed(config: ProviderConfig) -> int:
+    """The plan's ``maximumElasticWorkerCount`` this app needs: at least 20 and at least its scale limit."""
+    return max(MIN_BURST, int(config["site"]["siteConfig"]["functionAppScaleLimit"] or 0))
 
 
-def _identity(identity: dict[str, Any] | None) -> str | None:
-    kind = str((identity or {}).get("type") or "None")
-    return "SystemAssigned" if "systemassigned" in kind.lower() else None if kind == "None" else kind
+def plan_differences(config: ProviderConfig, live_plan: dict[str, Any]) -> list[str]:
+    """How the live plan (ARM's GET body) falls short of the config: ``sku EP1 (the spec asks for EP2)``...
+
+    The sku and kind must match exactly; the burst only has to be big enough. Empty: use it as it is.
+    """
+    want, sku = config["plan"], live_plan.get("sku") or {}
+    props = live_plan.get("properties") or {}
+    found = []
+    for what, have, wanted in (("sku", sku.get("name"), want["sku"]["name"]),
+                               ("sku tier", sku.get("tier"), want["sku"]["tier"]),
+                               ("kind", live_plan.get("kind"), want["kind"])):
+        if str(have or "").lower() != str(wanted).lower():
+            found.append(f"{what} {have} (the spec asks for {wanted})")
+    burst, need = int(props.get("maximumElasticWorkerCount") or 0), burst_needed(config)
+    if burst < need:
+        found.append(f"maximumElasticWorkerCount {burst} (the app needs at least {need}: 20, and at least "
+                     "concurrency.max_instances)")
+    return found
 
 
-def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dict[str, str],
-                plan: dict[str, Any] | None, plan_name: str | None) -> ProviderConfig:
-    """GET site, GET config/web, POST appsettings/list and GET serverfarm -> the shape ``translate`` makes."""
-    props = site.get("properties") or {}
-    host = props.get("defaultHostName")
-    return {
-        "@name": site.get("name"),
-        "@id": site.get("id"),
-        "@url": f"https://{host}" if host else None,
-        "plan": plan_config(plan) if plan is not None else {"name": plan_name},
-        "site": {
-            "location": str(site.get("location") or "").replace(" ", "").lower() or None,
-            "kind": site.get("kind"),
-            "identity": _identity(site.get("identity")),
-            "reserved": bool(props.get("reserved")),
-            "httpsOnly": bool(props.get("httpsOnly")),
-            "publicNetworkAccess": props.get("publicNetworkAccess") or "Enabled",
-            "virtualNetworkSubnetId": props.get("virtualNetworkSubnetId") or None,
-            "siteConfig": {
-                "linuxFxVersion": site_config.get("linuxFxVersion"),
-                "functionAppScaleLimit": site_config.get("functionAppScaleLimit") or 0,
-                "minimumElasticInstanceCount": site_config.get("minimumElasticInstanceCount") or 0,
-                "vnetRouteAllEnabled": bool(site_config.get("vnetRouteAllEnabled")),
-                "acrUseManagedIdentityCreds": bool(site_config.get("acrUseManagedIdentityCreds")),
-            },
-        },
-        "app_settings": dict(settings),
-        "tags": dict(site.get("tags") or {}),
-    }
-
-
-# -- config -> request bodies ----------------------------------------------------------------------
+# -- config -> request bodies ------------------------------------------------------------------------
 def plan_body(config: ProviderConfig) -> dict[str, Any]:
-    """The serverfarm PUT body (the plan lives in the site's region)."""
+    """The serverfarm PUT body of a new plan (in the site's region), tagged ``managed-by: polycloud``."""
     plan = config["plan"]
     return {
         "location": config["site"]["location"],
         "kind": plan["kind"],
+        "tags": {OWNER_TAG: OWNER},
         "sku": dict(plan["sku"]),
-        "properties": {"reserved": plan["reserved"],
-                       "maximumElasticWorkerCount": plan["maximumElasticWorkerCount"]},
+        "properties": {"reserved": plan["reserved"], "maximumElasticWorkerCount": burst_needed(config)},
     }
+
+
+def plan_update_body(config: ProviderConfig, live_plan: dict[str, Any]) -> dict[str, Any]:
+    """The serverfarm PUT body that changes the live plan's tier: ARM's GET body, with the sku, kind and a
+    big enough burst replaced, so capacity, tags, zone redundancy and every other setting stay.
+
+    ``size`` and ``family`` are left out (ARM derives them from the sku name); read-only properties too.
+    """
+    want = config["plan"]
+    body = {k: copy.deepcopy(v) for k, v in live_plan.items() if k not in ("id", "name", "type", "systemData")}
+    sku = {k: v for k, v in (body.get("sku") or {}).items() if k not in ("size", "family")}
+    body["sku"] = {**sku, **want["sku"]}
+    body["kind"] = want["kind"]
+    props = {k: v for k, v in (body.get("properties") or {}).items() if k not in _PLAN_READ_ONLY}
+    burst = int(props.get("maximumElasticWorkerCount") or 0)
+    body["properties"] = {**props, "maximumElasticWorkerCount": max(burst, burst_needed(config))}
+    return body
 
 
 def _site_properties(config: ProviderConfig, farm_id: str) -> dict[str, Any]:
@@ -283,138 +286,3 @@ def site_patch(config: ProviderConfig, farm_id: str, *, identity: bool) -> dict[
     if identity:
         body["identity"] = {"type": site["identity"] or "None"}
     return {**body, "properties": _site_properties(config, farm_id)}
-
-
-# -- config -> spec --------------------------------------------------------------------------------
-def _scopes(resource_id: str | None) -> tuple[str | None, str | None]:
-    match = _SITE_ID.match(resource_id or "")
-    return (match["sub"], match["rg"]) if match else (None, None)
-
-
-def _memory(limits: ProviderLimits, sku: str | None, notes: list[str]) -> int:
-    profile = next((p for p in limits.profiles if sku and p.lower() == sku.lower()), None)
-    memory = limits.profile(profile).get("memory") if profile else None
-    if memory is None or memory.max is None:
-        notes.append(f"plan sku {sku!r} is not one polycloud knows; memory left at the spec default")
-        return int(FunctionSpec.model_fields["memory"].default)
-    notes.append(f"memory is the {profile} plan's instance size ({int(memory.max)} MiB): Azure Functions has "
-                 "no per-app memory setting")
-    return int(memory.max)
-
-
-def _port(settings: dict[str, str], notes: list[str]) -> tuple[Literal["http", "azure-functions-host"], int]:
-    """``PORT`` (an http image's ``$PORT``) and ``WEBSITES_PORT`` -> image contract and port.
-
-    polycloud writes both for an http image and only ``WEBSITES_PORT`` for a Functions host image.
-    """
-    routed_text, served_text = settings.pop(PORT, None), settings.pop(CONTAINER_PORT, None)
-    routed = int(routed_text) if routed_text is not None and routed_text.isdigit() else None
-    served = int(served_text) if served_text is not None and served_text.isdigit() else None
-    if routed_text is not None and routed is None:
-        notes.append(f"{PORT}={routed_text!r} is not a port number; left out")
-    if served_text is not None and served is None:
-        notes.append(f"{CONTAINER_PORT}={served_text!r} is not a port number; left out")
-    if served is not None:
-        if routed is None:
-            notes.append(f"{CONTAINER_PORT}={served} without {PORT} (App Service then probes ports 80 and 8080): "
-                         f"port read as {served}; a deploy sets {PORT} too")
-            return "http", served
-        if routed != served:
-            notes.append(f"{CONTAINER_PORT}={served} differs from {PORT}={routed}: port read as {routed}, where "
-                         f"App Service sends requests; a deploy sets both to port")
-        return "http", routed
-    if routed is not None:
-        notes.append(f"{PORT} without {CONTAINER_PORT}: read as an Azure Functions host image "
-                     f"(image_contract: azure-functions-host); polycloud gives an http image {CONTAINER_PORT} too")
-        return "azure-functions-host", routed
-    notes.append(f"no {PORT}: taken as an Azure Functions host image on port 80")
-    return "azure-functions-host", 80
-
-
-def _timeout(settings: dict[str, str], notes: list[str]) -> int:
-    text = settings.pop(TIMEOUT, None)
-    seconds = parse_timespan(text) if text is not None else None
-    if text is None:
-        notes.append(f"no {TIMEOUT}: timeout read as the host default of 30 minutes")
-    elif not seconds:
-        notes.append(f"{TIMEOUT}={text!r} (unbounded or unreadable) has no spec equivalent; read as 30 minutes")
-    return seconds or _HOST_DEFAULT_TIMEOUT
-
-
-def _per_instance(settings: dict[str, str], notes: list[str]) -> int:
-    text = settings.pop(MAX_REQUESTS, None)
-    if text is not None and text.isdigit() and int(text) >= 1:
-        return int(text)
-    if text is not None:
-        notes.append(f"{MAX_REQUESTS}={text!r} has no spec equivalent; per_instance read as 1")
-    return 1
-
-
-def _storage(settings: dict[str, str], notes: list[str]) -> str | None:
-    storage = settings.pop(STORAGE, None) or settings.pop(STORAGE_ACCOUNT, None)
-    for key in [k for k in settings if k.startswith(STORAGE + "__")]:
-        notes.append(f"app setting {key} (identity-based storage detail) has no spec equivalent; left out")
-        del settings[key]
-    return storage
-
-
-def to_spec(config: ProviderConfig, limits: ProviderLimits) -> Imported:
-    """A function app config -> spec, with notes on what did not map exactly."""
-    notes: list[str] = []
-    site, plan = config["site"], config.get("plan") or {}
-    site_config = site["siteConfig"]
-    settings = dict(config["app_settings"])
-    for key in (EXTENSION_VERSION, APP_STORAGE, REGISTRY_URL):
-        settings.pop(key, None)
-    contract, port = _port(settings, notes)
-    timeout = _timeout(settings, notes)
-    per_instance = _per_instance(settings, notes)
-    storage = _storage(settings, notes)
-    username, password = settings.pop(REGISTRY_USER, None), settings.pop(REGISTRY_PASSWORD, None)
-    secrets: dict[str, SecretRef] = {}
-    for key, value in list(settings.items()):
-        reference = _KEY_VAULT_REF.fullmatch(value)
-        if reference is not None:
-            secrets[key] = SecretRef(azure=reference["uri"])
-            del settings[key]
-    fx = str(site_config.get("linuxFxVersion") or "")
-    if not fx.upper().startswith("DOCKER|"):
-        notes.append(f"linuxFxVersion {fx!r} is not a container image")
-    sku = (plan.get("sku") or {}).get("name")
-    subscription_id, resource_group = _scopes(config.get("@id"))
-    subnet = site.get("virtualNetworkSubnetId")
-    public = site.get("publicNetworkAccess") != "Disabled"
-    if not public:
-        notes.append("publicNetworkAccess Disabled: ingress read as internal (Azure cannot tell internal from none)")
-    else:
-        notes.append("network.auth is no Azure setting (function keys or App Service Authentication protect an "
-                     "app): read as iam")
-    spec = FunctionSpec(
-        name=config["@name"],
-        image=fx.split("|", 1)[1] if "|" in fx else fx,
-        image_contract=contract,
-        port=port,
-        memory=_memory(limits, sku, notes),
-        timeout=timeout,
-        concurrency=Concurrency(min_instances=site_config.get("minimumElasticInstanceCount") or 0,
-                                max_instances=site_config.get("functionAppScaleLimit") or None,
-                                per_instance=per_instance),
-        network=Network(ingress="public" if public else "internal",
-                        egress="vpc" if subnet and site_config.get("vnetRouteAllEnabled") else "default"),
-        environment=settings,
-        secrets=secrets,
-        tags=dict(config["tags"]),
-        providers=ProviderSettings(azure=AzureSettings(
-            subscription_id=subscription_id,
-            resource_group=resource_group,
-            location=site.get("location"),
-            plan=sku or "EP1",
-            plan_name=None if plan.get("name") == default_plan_name(config["@name"]) else plan.get("name"),
-            storage=storage,
-            subnet_id=subnet,
-            registry_username=username or None,
-            registry_password=password or None,
-            registry_managed_identity=bool(site_config.get("acrUseManagedIdentityCreds")),
-        )),
-    )
-    return Imported(spec=spec, notes=notes)
