@@ -1,159 +1,74 @@
 """Offline AWS for tests and the sandbox: moto, extended where it falls short, plus faults.
 
-moto (5.x) does not implement Lambda's provisioned concurrency; ``extend_moto()`` adds the four
-calls (Put/Get/Delete/List ProvisionedConcurrencyConfig) to moto's Lambda service, in-process and
-in ``ThreadedMotoServer``, with the real service's rules (an alias or version qualifier, never
-$LATEST; at most the reserved concurrency). ``FaultInjector`` makes a boto3 client's next N calls
-answer 429/500 or drop the connection, at the HTTP layer, so adapters' retries are exercised.
+``extend_moto()`` teaches moto's Lambda service what polycloud's tests rely on and moto (5.x) lacks or
+gets wrong: provisioned concurrency (with the rule that it never exceeds reserved concurrency, checked
+from both sides), EphemeralStorage and Architectures updates, function URLs per alias with the real
+"already exists" conflict, and the duplicate statement id conflict of AddPermission (see
+``polycloud.testing._moto_lambda``). ``FaultInjector`` makes a boto3 client's next N calls answer
+429/500 or drop the connection, either before the call reaches the service or after it has succeeded
+(a lost answer), so adapters' retries and their idempotency are exercised.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections import deque
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import unquote
 
-__all__ = ["FaultInjector", "extend_moto"]
+__all__ = ["FaultInjector", "extend_moto", "sandbox_settings"]
 
-_PATH = r"{0}/(?P<api_version>[^/]+)/functions/(?P<function_name>[\w_:%-]+)/provisioned-concurrency/?$"
 _extended = False
+_NOWHERE = "https://fault-injected.invalid/"
 
 
 def extend_moto() -> None:
-    """Teach moto's Lambda service provisioned concurrency (idempotent; call before mocking)."""
+    """Teach moto's Lambda service the rules above (idempotent; call before mocking)."""
     global _extended
     if _extended:
         return
-    from moto.awslambda import urls
-    from moto.awslambda.responses import LambdaResponse
+    from polycloud.testing import _moto_lambda
 
-    urls.url_paths[_PATH] = LambdaResponse.dispatch
-    LambdaResponse.put_provisioned_concurrency_config = _put  # type: ignore[attr-defined]
-    LambdaResponse.get_provisioned_concurrency_config = _get  # type: ignore[attr-defined]
-    LambdaResponse.delete_provisioned_concurrency_config = _delete  # type: ignore[attr-defined]
-    LambdaResponse.list_provisioned_concurrency_configs = _list  # type: ignore[attr-defined]
+    _moto_lambda.install()
     _extended = True
 
 
-def _store(response: Any) -> dict[tuple[str, str], int]:
-    backend = response.backend
-    if not hasattr(backend, "polycloud_provisioned"):
-        backend.polycloud_provisioned = {}
-    store: dict[tuple[str, str], int] = backend.polycloud_provisioned
-    return store
-
-
-def _error(status: int, code: str, message: str) -> tuple[int, dict[str, str], str]:
-    return status, {"x-amzn-errortype": code, "status": str(status)}, json.dumps({"Type": "User",
-                                                                                   "message": message})
-
-
-def _function(response: Any) -> tuple[Any, str] | tuple[None, tuple[int, dict[str, str], str]]:
-    name = unquote(response.path.split("/")[-2])
-    name = name.rsplit(":function:", 1)[-1].split(":")[0]
-    try:
-        return response.backend.get_function(name), name
-    except Exception:
-        return None, _error(404, "ResourceNotFoundException", f"Function not found: {name}")
-
-
-def _qualifier_error(response: Any, function: Any, qualifier: str | None) -> tuple[int, dict[str, str], str] | None:
-    if not qualifier or qualifier == "$LATEST":
-        return _error(400, "InvalidParameterValueException",
-                      "Provisioned concurrency requires a published version or alias; $LATEST is not allowed")
-    name = function.function_name
-    aliases = {alias.name for alias in response.backend.list_aliases(name)}
-    versions = {str(v.version) for v in response.backend.list_versions_by_function(name)}
-    if qualifier not in aliases and qualifier not in versions:
-        return _error(404, "ResourceNotFoundException", f"Qualifier {qualifier} not found for function {name}")
-    return None
-
-
-def _arn(function: Any, qualifier: str) -> str:
-    unqualified = re.sub(r":\$LATEST$|:\d+$", "", function.function_arn)
-    return f"{unqualified}:{qualifier}"
-
-
-def _body(function: Any, qualifier: str, count: int) -> dict[str, Any]:
-    return {"FunctionArn": _arn(function, qualifier), "RequestedProvisionedConcurrentExecutions": count,
-            "AvailableProvisionedConcurrentExecutions": count, "AllocatedProvisionedConcurrentExecutions": count,
-            "Status": "READY", "LastModified": "2026-01-01T00:00:00.000+0000"}
-
-
-def _put(self: Any) -> tuple[int, dict[str, str], str]:
-    function, name = _function(self)
-    if function is None:
-        return name  # type: ignore[return-value]
-    qualifier = self.querystring.get("Qualifier", [None])[0]
-    problem = _qualifier_error(self, function, qualifier)
-    if problem:
-        return problem
-    count = int(json.loads(self.body or "{}").get("ProvisionedConcurrentExecutions", 0))
-    reserved = function.reserved_concurrency
-    if count < 1:
-        return _error(400, "InvalidParameterValueException", "ProvisionedConcurrentExecutions must be >= 1")
-    if reserved is not None and count > int(reserved):
-        return _error(400, "InvalidParameterValueException",
-                      f"Provisioned concurrency {count} exceeds the reserved concurrency {reserved}")
-    _store(self)[(str(name), str(qualifier))] = count
-    body = _body(function, str(qualifier), count)
-    return 202, {}, json.dumps({k: v for k, v in body.items() if k != "FunctionArn"} | {"Status": "IN_PROGRESS"})
-
-
-def _get(self: Any) -> tuple[int, dict[str, str], str]:
-    function, name = _function(self)
-    if function is None:
-        return name  # type: ignore[return-value]
-    qualifier = self.querystring.get("Qualifier", [None])[0]
-    count = _store(self).get((str(name), str(qualifier)))
-    if count is None:
-        return _error(404, "ProvisionedConcurrencyConfigNotFoundException",
-                      f"No Provisioned Concurrency Config found for this function ({qualifier})")
-    body = _body(function, str(qualifier), count)
-    return 200, {}, json.dumps({k: v for k, v in body.items() if k != "FunctionArn"})
-
-
-def _delete(self: Any) -> tuple[int, dict[str, str], str]:
-    function, name = _function(self)
-    if function is None:
-        return name  # type: ignore[return-value]
-    qualifier = self.querystring.get("Qualifier", [None])[0]
-    if _store(self).pop((str(name), str(qualifier)), None) is None:
-        return _error(404, "ProvisionedConcurrencyConfigNotFoundException",
-                      f"No Provisioned Concurrency Config found for this function ({qualifier})")
-    return 204, {}, ""
-
-
-def _list(self: Any) -> tuple[int, dict[str, str], str]:
-    function, name = _function(self)
-    if function is None:
-        return name  # type: ignore[return-value]
-    items = [_body(function, q, c) for (n, q), c in sorted(_store(self).items()) if n == name]
-    return 200, {}, json.dumps({"ProvisionedConcurrencyConfigs": items})
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    retry_after: float | None
+    drop: bool
+    operation: str | None
+    lost: bool
 
 
 class FaultInjector:
-    """Make a boto3 client's next calls fail at the HTTP layer (before anything reaches moto).
+    """Make a boto3 client's next calls fail at the HTTP layer.
 
     ``inject(2, status=429)`` answers the next two requests with 429 ThrottlingException (and
-    ``retry_after`` as a Retry-After header); ``inject(1, drop=True)`` drops a connection.
-    ``writes``/``calls`` count the operations that reached the service.
+    ``retry_after`` as a Retry-After header) before they reach the service; ``inject(1, drop=True)``
+    drops a connection. With ``lost=True`` the request reaches the service and succeeds there, and
+    then its answer is lost: the client sees ``status`` (default 500) or, with ``drop``, a connection
+    closed before the answer. ``calls`` lists the operations the client made, ``writes`` those that
+    could change state.
     """
 
     def __init__(self, client: Any) -> None:
         self._client = client
-        self._faults: deque[tuple[int, float | None, bool, str | None]] = deque()
+        self._faults: deque[_Fault] = deque()
+        self._losing: _Fault | None = None
+        self._hidden_url: str | None = None
         self._current = ""
         self.calls: list[str] = []
         client.meta.events.register_first("before-send", self._before_send)
+        client.meta.events.register_last("before-send", self._restore_url)
         client.meta.events.register("before-call", self._before_call)
+        client.meta.events.register("after-call", self._after_call)
 
     def inject(self, count: int = 1, *, status: int = 500, retry_after: float | None = None,
-               drop: bool = False, operation: str | None = None) -> None:
+               drop: bool = False, operation: str | None = None, lost: bool = False) -> None:
         """Fail the next ``count`` HTTP requests (only those of ``operation``, when given)."""
-        self._faults.extend((status, retry_after, drop, operation) for _ in range(count))
+        self._faults.extend(_Fault(status, retry_after, drop, operation, lost) for _ in range(count))
 
     @property
     def writes(self) -> list[str]:
@@ -165,20 +80,46 @@ class FaultInjector:
         self.calls.append(model.name)
 
     def _before_send(self, request: Any, **_: Any) -> Any:
-        if not self._faults or self._faults[0][3] not in (None, self._current):
+        if not self._faults or self._faults[0].operation not in (None, self._current):
             return None
         from botocore.awsrequest import AWSResponse
         from botocore.exceptions import EndpointConnectionError
 
-        status, retry_after, drop, _operation = self._faults.popleft()
-        if drop:
+        fault = self._faults.popleft()
+        if fault.lost:
+            self._losing = fault  # let the request through; _after_call loses its answer
+            return None
+        if fault.drop:
             raise EndpointConnectionError(endpoint_url=request.url)
-        code = "TooManyRequestsException" if status == 429 else "ServiceException"
+        # botocore runs every before-send handler and uses the first answer, so moto's in-process
+        # handler would still serve (and carry out) the request: point it elsewhere until the last
+        # handler, so the failure happens before the call reaches the service.
+        self._hidden_url, request.url = request.url, _NOWHERE
+        code = "TooManyRequestsException" if fault.status == 429 else "ServiceException"
         headers = {"x-amzn-errortype": code, "x-amzn-requestid": "fault-injected"}
-        if retry_after is not None:
-            headers["Retry-After"] = f"{retry_after:g}"
-        body = json.dumps({"Type": "Service", "message": f"injected {status}"}).encode()
-        return AWSResponse(request.url, status, headers, _Raw(body))
+        if fault.retry_after is not None:
+            headers["Retry-After"] = f"{fault.retry_after:g}"
+        body = json.dumps({"Type": "Service", "message": f"injected {fault.status}"}).encode()
+        return AWSResponse(self._hidden_url, fault.status, headers, _Raw(body))
+
+    def _restore_url(self, request: Any, **_: Any) -> None:
+        if self._hidden_url is not None:
+            request.url, self._hidden_url = self._hidden_url, None
+
+    def _after_call(self, http_response: Any, parsed: dict[str, Any], **_: Any) -> None:
+        fault, self._losing = self._losing, None
+        if fault is None:
+            return
+        if fault.drop:
+            from botocore.exceptions import ConnectionClosedError
+
+            raise ConnectionClosedError(endpoint_url=getattr(http_response, "url", ""))
+        # The service did the work; the client is told it failed.
+        http_response.status_code = fault.status
+        parsed["Error"] = {"Code": "TooManyRequestsException" if fault.status == 429 else "ServiceException",
+                           "Message": f"injected {fault.status} after the call succeeded"}
+        parsed["ResponseMetadata"] = {**parsed.get("ResponseMetadata", {}), "HTTPStatusCode": fault.status,
+                                      "RequestId": "fault-injected"}
 
 
 class _Raw:
@@ -205,4 +146,4 @@ def sandbox_settings(stack: Any, region: str = "us-east-1") -> dict[str, Any]:
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     client = boto3.client("lambda", region_name=region, config=config)
     return {"client": client, "iam_client": boto3.client("iam", region_name=region), "region": region,
-            "retry": RetryPolicy.no_wait()}
+            "retry": RetryPolicy.no_wait(), "waiter_delay": 0}

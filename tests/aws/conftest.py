@@ -22,7 +22,7 @@ def _config() -> Any:
 
 @pytest.fixture
 def aws() -> Iterator[dict[str, Any]]:
-    """moto in-process: a Lambda client with a FaultInjector, an IAM client."""
+    """moto in-process: Lambda and IAM clients, each with a FaultInjector."""
     import boto3
     from moto import mock_aws
 
@@ -30,14 +30,14 @@ def aws() -> Iterator[dict[str, Any]]:
     with mock_aws(config={"lambda": {"use_docker": False}}):
         lam = boto3.client("lambda", region_name=REGION, config=_config())
         iam = boto3.client("iam", region_name=REGION)
-        yield {"client": lam, "iam_client": iam, "faults": FaultInjector(lam)}
+        yield {"client": lam, "iam_client": iam, "faults": FaultInjector(lam), "iam_faults": FaultInjector(iam)}
 
 
 @pytest.fixture
 def adapter_settings(aws: dict[str, Any]) -> dict[str, Any]:
     """Keyword settings for LambdaAdapter / deploy(): moto clients, no real waiting."""
     return {"client": aws["client"], "iam_client": aws["iam_client"], "region": REGION,
-            "retry": RetryPolicy.no_wait()}
+            "retry": RetryPolicy.no_wait(), "waiter_delay": 0}
 
 
 @pytest.fixture(scope="session")
@@ -66,3 +66,19 @@ def server_env(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     yield moto_server
+
+
+def make_spec(**changes: Any) -> Any:
+    """The ``orders`` spec the adapter tests deploy, with ``changes`` on top."""
+    from polycloud import FunctionSpec
+
+    data: dict[str, Any] = {
+        "name": "orders", "image": IMAGE, "port": 8081, "memory": "1536MiB", "timeout": "90s",
+        "architecture": "arm64", "ephemeral_storage": "1GiB",
+        "concurrency": {"min_instances": 0, "max_instances": 25},
+        "environment": {"LOG_LEVEL": "info"},
+        "tags": {"team": "payments"},
+        "providers": {"aws": {"region": REGION}},
+    }
+    data.update(changes)
+    return FunctionSpec.model_validate(data)

@@ -41,8 +41,12 @@ def test_every_field_is_visible_in_lambda(aws: dict[str, Any], adapter_settings:
     assert lam.get_function(FunctionName="orders")["Code"]["ImageUri"] == IMAGE
     assert lam.get_function_concurrency(FunctionName="orders")["ReservedConcurrentExecutions"] == 25
     assert lam.list_tags(Resource=conf["FunctionArn"])["Tags"] == {"team": "payments"}
-    url = lam.get_function_url_config(FunctionName="orders")
+    alias = lam.get_alias(FunctionName="orders", Name="live")
+    published = lam.get_function_configuration(FunctionName="orders", Qualifier=alias["FunctionVersion"])
+    assert published["MemorySize"] == 1536
+    url = lam.get_function_url_config(FunctionName="orders", Qualifier="live")
     assert url["AuthType"] == "AWS_IAM"
+    assert url["FunctionArn"].endswith(":function:orders:live")
     assert (result.action, result.resource_id, result.url) == ("created", conf["FunctionArn"], url["FunctionUrl"])
 
 
@@ -73,8 +77,10 @@ def test_memory_change_updates_only_memory(aws: dict[str, Any], adapter_settings
     faults.calls.clear()
     result = deploy(_spec(memory="2GiB"), "aws", **adapter_settings)
     assert [c.path for c in result.changes] == ["function.MemorySize"]
-    assert faults.writes == ["UpdateFunctionConfiguration"]
+    # the configuration, then a version with it for the alias the URL is on
+    assert faults.writes == ["UpdateFunctionConfiguration", "PublishVersion", "UpdateAlias"]
     assert aws["client"].get_function_configuration(FunctionName="orders")["MemorySize"] == 2048
+    assert aws["client"].get_function_configuration(FunctionName="orders", Qualifier="live")["MemorySize"] == 2048
 
 
 def test_provisioned_concurrency_on_an_alias_and_its_removal(aws: dict[str, Any],
@@ -98,21 +104,24 @@ def test_provisioned_concurrency_on_an_alias_and_its_removal(aws: dict[str, Any]
 def test_public_url_only_when_auth_none(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     lam = aws["client"]
     deploy(_spec(network={"auth": "none"}), "aws", **adapter_settings)
-    assert lam.get_function_url_config(FunctionName="orders")["AuthType"] == "NONE"
-    statements = json.loads(lam.get_policy(FunctionName="orders")["Policy"])["Statement"]
+    assert lam.get_function_url_config(FunctionName="orders", Qualifier="live")["AuthType"] == "NONE"
+    statements = json.loads(lam.get_policy(FunctionName="orders", Qualifier="live")["Policy"])["Statement"]
     assert {s["Sid"] for s in statements} == {"polycloud-url-public", "polycloud-url-public-invoke"}
+    assert {s["Resource"] for s in statements} == {lam.get_alias(FunctionName="orders", Name="live")["AliasArn"]}
     deploy(_spec(), "aws", **adapter_settings)
-    assert lam.get_function_url_config(FunctionName="orders")["AuthType"] == "AWS_IAM"
+    assert lam.get_function_url_config(FunctionName="orders", Qualifier="live")["AuthType"] == "AWS_IAM"
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
-        lam.get_policy(FunctionName="orders")
+        lam.get_policy(FunctionName="orders", Qualifier="live")
 
 
 def test_internal_ingress_removes_the_url(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     lam = aws["client"]
     deploy(_spec(), "aws", **adapter_settings)
-    deploy(_spec(network={"ingress": "internal"}), "aws", **adapter_settings)
+    result = deploy(_spec(network={"ingress": "internal"}), "aws", **adapter_settings)
     with pytest.raises(lam.exceptions.ResourceNotFoundException):
-        lam.get_function_url_config(FunctionName="orders")
+        lam.get_function_url_config(FunctionName="orders", Qualifier="live")
+    assert result.url is None
+    assert any("ingress internal: no function URL" in note for note in result.notes)
 
 
 def test_export_round_trips_every_representable_field(adapter_settings: dict[str, Any]) -> None:
@@ -173,3 +182,18 @@ def test_api_error_carries_code_and_request_id(aws: dict[str, Any], adapter_sett
     assert caught.value.code == "ResourceNotFoundException"
     assert caught.value.request_id
     assert caught.value.operation == "DeleteFunction"
+
+
+def test_notes_reach_every_deployment(adapter_settings: dict[str, Any]) -> None:
+    spec = _spec(cpu=1, network={"ingress": "none"}, concurrency={"per_instance": 4},
+                 secrets={"DB": {"aws": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-x1"}})
+    results = [deploy(spec, "aws", dry_run=True, **adapter_settings), deploy(spec, "aws", **adapter_settings),
+               deploy(spec, "aws", **adapter_settings), deploy(spec.model_copy(update={"timeout": 60}), "aws",
+                                                                **adapter_settings)]
+    assert [r.action for r in results] == ["created", "created", "unchanged", "updated"]
+    for result in results:  # the rules' findings (from the core) and the adapter's own notes, once each
+        assert len(result.notes) == len(set(result.notes)) == 4
+        assert [rule for rule in ("(aws-ingress)", "(aws-per-instance)", "(aws-cpu)")
+                if any(note.endswith(rule) for note in result.notes)] == ["(aws-ingress)", "(aws-per-instance)",
+                                                                         "(aws-cpu)"]
+        assert "secrets are passed as ARNs (DB_SECRET_ARN)" in result.notes[-1]

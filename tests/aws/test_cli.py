@@ -89,6 +89,37 @@ def test_api_failure_exits_3_with_code_and_request_id(server_env: str,
     assert "no-such-fn" in err
 
 
+def test_zip_function_is_neither_deployed_over_nor_exported(server_env: str, spec_file: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    import boto3
+
+    role = boto3.client("iam", region_name=REGION, endpoint_url=server_env).create_role(
+        RoleName="zip", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    _lambda(server_env).create_function(FunctionName="cli-fn", Runtime="python3.12", Handler="app.handler",
+                                        Role=role, Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
+    assert main(["deploy", str(spec_file), "-p", "aws"]) == 3
+    assert "cannot convert a function's package type" in capsys.readouterr().err
+    assert main(["export", "cli-fn", "-p", "aws", "--region", REGION]) == 3
+    assert "Zip package: not exportable as a container spec" in capsys.readouterr().err
+    assert _lambda(server_env).get_function_configuration(FunctionName="cli-fn")["PackageType"] == "Zip"
+
+
+def test_a_function_polycloud_did_not_create_needs_set_adopt(server_env: str, spec_file: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    import boto3
+
+    role = boto3.client("iam", region_name=REGION, endpoint_url=server_env).create_role(
+        RoleName="own", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+    _lambda(server_env).create_function(FunctionName="cli-fn", PackageType="Image", Code={"ImageUri": IMAGE},
+                                        Role=role)
+    assert main(["deploy", str(spec_file), "-p", "aws"]) == 3
+    assert "--set adopt=true" in capsys.readouterr().err
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--set", "adopt=true"]) == 0
+    assert "adopted function cli-fn" in capsys.readouterr().out
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws"]) == 0
+    assert "cli-fn: unchanged" in capsys.readouterr().out
+
+
 def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
                                                           capsys: pytest.CaptureFixture[str]) -> None:
     from polycloud.testing import sandbox
@@ -102,7 +133,9 @@ def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
         assert out["ok"] is False
         assert (out["error"]["operation"], out["error"]["status"]) == ("PutFunctionConcurrency", 400)
         assert out["error"]["request_id"] == "fault-injected"
-        assert out["error"]["changed"] == ["created function cli-fn"]
+        assert out["error"]["changed"] == [
+            "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
+            "created function cli-fn", "published version 1 as alias live"]
         assert main(["deploy", str(spec_file), "-p", "aws", "--sandbox"]) == 0
         assert "cli-fn: updated" in capsys.readouterr().out
     finally:

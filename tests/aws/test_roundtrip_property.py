@@ -49,7 +49,7 @@ def lambda_specs(draw: st.DrawFn) -> FunctionSpec:
             "role": draw(st.one_of(st.none(), st.just("arn:aws:iam::123456789012:role/app"))),
             "subnet_ids": ["subnet-1", "subnet-2"] if vpc else [],
             "security_group_ids": ["sg-1"] if vpc else [],
-            "alias": draw(st.sampled_from(["live", "prod"])) if warm else "live",
+            "alias": draw(st.sampled_from(["live", "prod"])),
         }},
     }
     return FunctionSpec.model_validate(data)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from polycloud import FunctionSpec
-from polycloud_aws.translate import MANAGED_ROLE, to_spec, translate
+from polycloud_aws.translate import MANAGED_ROLE, MANAGED_VPC_ROLE, publish_stamp, to_spec, translate
 
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
 
@@ -12,7 +12,9 @@ def test_minimal_spec_golden() -> None:
     spec = FunctionSpec(name="hello", image=IMAGE)
     assert translate(spec) == {
         "@name": "hello",
+        "@notes": [],
         "function": {
+            "Description": "managed-by: polycloud",
             "Role": MANAGED_ROLE,
             "MemorySize": 512,
             "Timeout": 30,
@@ -22,8 +24,9 @@ def test_minimal_spec_golden() -> None:
         },
         "code": {"ImageUri": IMAGE, "Architectures": ["x86_64"]},
         "tags": {},
-        "concurrency": {"reserved": None, "provisioned": None, "alias": None},
-        "url": {"AuthType": "AWS_IAM", "Qualifier": None, "Public": False},
+        "alias": {"Name": "live", "Current": True},
+        "concurrency": {"reserved": None, "provisioned": None},
+        "url": {"AuthType": "AWS_IAM", "Qualifier": "live", "Public": False},
     }
 
 
@@ -41,6 +44,7 @@ def test_full_spec_golden() -> None:
     })
     config = translate(spec)
     assert config["function"] == {
+        "Description": "managed-by: polycloud",
         "Role": "arn:aws:iam::123456789012:role/r",
         "MemorySize": 2048,
         "Timeout": 300,
@@ -51,8 +55,11 @@ def test_full_spec_golden() -> None:
         "VpcConfig": {"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
     }
     assert config["code"] == {"ImageUri": IMAGE, "Architectures": ["arm64"]}
-    assert config["concurrency"] == {"reserved": 50, "provisioned": 3, "alias": "warm"}
+    assert config["alias"] == {"Name": "warm", "Current": True}
+    assert config["concurrency"] == {"reserved": 50, "provisioned": 3}
     assert config["url"] == {"AuthType": "NONE", "Qualifier": "warm", "Public": True}
+    assert config["@notes"] == ["secrets are passed as ARNs (TOKEN_SECRET_ARN); the function resolves them itself, "
+                                "e.g. with the AWS Parameters and Secrets Lambda Extension"]
 
 
 def test_internal_ingress_has_no_url_and_runtime_api_image_no_adapter_port() -> None:
@@ -70,3 +77,21 @@ def test_internal_ingress_has_no_url_and_runtime_api_image_no_adapter_port() -> 
 def test_default_ephemeral_storage_reads_back_as_unset() -> None:
     spec = FunctionSpec(name="hello", image=IMAGE, providers={"aws": {}})
     assert to_spec(translate(spec)).spec == spec
+
+
+def test_vpc_egress_without_a_role_gets_the_managed_vpc_role() -> None:
+    spec = FunctionSpec.model_validate({"name": "db", "image": IMAGE, "network": {"egress": "vpc"},
+                                        "providers": {"aws": {"subnet_ids": ["subnet-1"],
+                                                              "security_group_ids": ["sg-1"]}}})
+    assert translate(spec)["function"]["Role"] == MANAGED_VPC_ROLE
+    outside = FunctionSpec(name="db", image=IMAGE)
+    assert translate(outside)["function"]["Role"] == MANAGED_ROLE
+    assert to_spec(translate(spec)).spec == spec
+
+
+def test_publish_stamp_follows_function_and_code_only() -> None:
+    config = translate(FunctionSpec(name="hello", image=IMAGE))
+    same = translate(FunctionSpec(name="hello", image=IMAGE, tags={"a": "b"}, concurrency={"max_instances": 3}))
+    other = translate(FunctionSpec(name="hello", image=IMAGE, memory="1GiB"))
+    assert publish_stamp(config) == publish_stamp(same) != publish_stamp(other)
+    assert publish_stamp(config).startswith("polycloud ")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Final
+from typing import Any, Final
 
 from polycloud.errors import (
     AuthError,
@@ -14,7 +14,7 @@ from polycloud.errors import (
     translating,
 )
 
-__all__ = ["map_sdk_error", "translate_errors"]
+__all__ = ["PROVIDER", "is_in_progress", "map_sdk_error", "map_sdk_error_role_propagating", "translate_errors"]
 
 PROVIDER = "aws-lambda"
 
@@ -23,6 +23,7 @@ _ERROR_CODES: Final[dict[str, type[ProviderError]]] = {
     "NoSuchEntity": NotFoundError,
     "ProvisionedConcurrencyConfigNotFoundException": NotFoundError,
     "ResourceConflictException": ConflictError,
+    "ConflictException": ConflictError,
     "ResourceInUseException": ConflictError,
     "EntityAlreadyExists": ConflictError,
     "TooManyRequestsException": ThrottledError,
@@ -35,7 +36,24 @@ _ERROR_CODES: Final[dict[str, type[ProviderError]]] = {
     "ExpiredTokenException": AuthError,
 }
 
+# Lambda's ResourceConflictException covers both "busy, try again" and "already exists". Only the
+# first is transient. Its real shapes:
+#   "The operation cannot be performed at this time. An update is in progress for resource: arn:..."
+#   "The operation cannot be performed at this time. The function is currently in the following
+#    state: Pending" (a function still being created)
+# whereas "Function already exist: NAME", "The statement id (X) provided already exists..." and
+# "... FunctionUrlConfig exists for this Lambda function" will not change by waiting.
+_BUSY = ("in progress", "cannot be performed at this time", "currently in the following state")
+
+# A role IAM has not yet propagated to Lambda. "cannot be assumed" is retried always (a role created
+# just before, by polycloud or by the user's own tooling); the ENI permission message only right
+# after polycloud itself attached AWSLambdaVPCAccessExecutionRole, since for a user's role it is a
+# lasting mistake that retrying would only delay.
 _PROPAGATING_ROLE = "cannot be assumed by Lambda"
+_PROPAGATING_VPC_POLICY = "does not have permissions to call CreateNetworkInterface"
+
+_TRANSIENT_WAITER_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling",
+                                     "ServiceException", "ServiceUnavailableException", "InternalFailure"})
 
 
 def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:
@@ -43,9 +61,31 @@ def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:
     return translating(map_sdk_error, operation)
 
 
+def is_in_progress(message: str) -> bool:
+    """True for Lambda's 'an update is in progress' / 'function is Pending' conflict messages."""
+    text = message.lower()
+    return any(marker in text for marker in _BUSY)
+
+
 def map_sdk_error(exc: Exception, operation: str) -> ProviderError | None:
     """The ProviderError for a botocore exception, or None for anything else."""
-    from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, NoCredentialsError
+    return _map(exc, operation, role_propagating=False)
+
+
+def map_sdk_error_role_propagating(exc: Exception, operation: str) -> ProviderError | None:
+    """``map_sdk_error`` for calls made right after polycloud created or changed the execution role."""
+    return _map(exc, operation, role_propagating=True)
+
+
+def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderError | None:
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+        NoCredentialsError,
+        WaiterError,
+    )
 
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -56,20 +96,36 @@ def map_sdk_error(exc: Exception, operation: str) -> ProviderError | None:
         headers = meta.get("HTTPHeaders") or {}
         retry_after = _seconds(headers.get("retry-after"))
         cls = _ERROR_CODES.get(code or "", ProviderError)
-        # Lambda rejects a second update while one is in progress, and a new role until IAM
-        # has propagated it: both succeed when tried again.
-        transient = code == "ResourceConflictException" or (
-            code == "InvalidParameterValueException" and _PROPAGATING_ROLE in message
+        transient = (cls is ConflictError and is_in_progress(message)) or (
+            code == "InvalidParameterValueException" and (
+                _PROPAGATING_ROLE in message or (role_propagating and _PROPAGATING_VPC_POLICY in message))
         )
         return cls(message, provider=PROVIDER, operation=operation, code=code, status=status,
                    request_id=meta.get("RequestId"), retry_after=retry_after, transient=transient)
     if isinstance(exc, NoCredentialsError):
         return AuthError(str(exc), provider=PROVIDER, operation=operation, code="NoCredentials")
-    if isinstance(exc, ConnectionError):
+    if isinstance(exc, ConnectionError | HTTPClientError):
+        # No answer, or an answer cut off (read timeout, connection closed): the call may or may not
+        # have happened, so it is retried and the adapter makes every write safe to repeat.
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, transient=True)
-    if isinstance(exc, BotoCoreError):  # no API response: region, parameters, waiter...
+    if isinstance(exc, WaiterError):
+        return _waiter_error(exc, operation)
+    if isinstance(exc, BotoCoreError):  # no API response: region, parameters...
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, code=type(exc).__name__)
     return None
+
+
+def _waiter_error(exc: Any, operation: str) -> ProviderError:
+    """A waiter stopped: on a throttled or failed poll it is worth waiting again; on Failed it is not."""
+    last = exc.last_response if isinstance(exc.last_response, dict) else {}
+    code = str((last.get("Error") or {}).get("Code") or "") or None
+    status = (last.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    transient = code in _TRANSIENT_WAITER_CODES or (isinstance(status, int) and status >= 500)
+    configuration = last.get("Configuration") or {}
+    reason = configuration.get("LastUpdateStatusReason") or configuration.get("StateReason")
+    message = f"{exc}" + (f": {reason}" if reason else "")
+    return ProviderError(message, provider=PROVIDER, operation=operation, code=code or "WaiterError",
+                         status=status, transient=transient)
 
 
 def _seconds(value: object) -> float | None:

@@ -2,16 +2,21 @@
 
 The provider config (what ``translate`` makes and ``live_config`` reads back) is::
 
-    function:    UpdateFunctionConfiguration fields (Role, MemorySize, Timeout, EphemeralStorage,
-                 Environment, VpcConfig)
+    function:    UpdateFunctionConfiguration fields (Description: polycloud's ownership mark, Role,
+                 MemorySize, Timeout, EphemeralStorage, Environment, VpcConfig)
     code:        ImageUri and Architectures (UpdateFunctionCode)
     tags:        {key: value}
-    concurrency: reserved (max_instances), provisioned (min_instances), alias
-    url:         AuthType, Qualifier, Public (None when ingress is not public)
+    alias:       Name (providers.aws.alias) and Current (it points at a version published from the
+                 function and code above)
+    concurrency: reserved (max_instances), provisioned (min_instances, on the alias)
+    url:         AuthType, Qualifier (the alias), Public (None when ingress is not public)
+    @notes       what a deploy leaves to the user (translate only)
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any
 
@@ -19,17 +24,27 @@ from polycloud.adapter import Imported
 from polycloud.plan import ProviderConfig
 from polycloud.spec import AwsSettings, Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
 
-__all__ = ["DEFAULT_EPHEMERAL_MIB", "LWA_PORT", "MANAGED_ROLE", "SECRET_SUFFIX", "environment_variables",
-           "live_config", "to_spec", "translate"]
+__all__ = ["DEFAULT_EPHEMERAL_MIB", "LWA_PORT", "MANAGED_ROLE", "MANAGED_ROLES", "MANAGED_VPC_ROLE", "OWNER_MARK",
+           "SECRET_SUFFIX", "STAMP_PREFIX", "deploy_notes", "environment_variables", "live_config", "managed_marker",
+           "publish_stamp", "to_spec", "translate"]
 
+OWNER_MARK = "managed-by: polycloud"
+"""The function description polycloud sets (in CreateFunction itself, so no function of polycloud's is
+ever without it): a function without it was not created by polycloud and is adopted only when asked.
+A description rather than a tag, so tags stay the user's (all 50) and the spec has no field for it."""
 MANAGED_ROLE = "polycloud-managed"
-"""Marker for 'the execution role polycloud creates'; resolved to its ARN at apply time."""
-MANAGED_ROLE_NAME = "polycloud-lambda-logs"
+"""Marker for 'the logs-only execution role polycloud creates'; resolved to its ARN at apply time."""
+MANAGED_VPC_ROLE = "polycloud-managed-vpc"
+"""Marker for the execution role polycloud creates for functions in a VPC (logs + network interfaces)."""
+MANAGED_ROLES = {MANAGED_ROLE: "polycloud-lambda-logs", MANAGED_VPC_ROLE: "polycloud-lambda-vpc"}
+"""Marker -> IAM role name."""
 LWA_PORT = "AWS_LWA_PORT"
 """The AWS Lambda Web Adapter reads the app's HTTP port from this variable."""
 SECRET_SUFFIX = "_SECRET_ARN"
 """Lambda has no secret references in environment variables; the ARN is passed as NAME_SECRET_ARN."""
 DEFAULT_EPHEMERAL_MIB = 512
+STAMP_PREFIX = "polycloud "
+"""Alias descriptions polycloud writes start with this, followed by the hash of what was published."""
 
 _SECRET_ARN = re.compile(r"arn:aws[a-zA-Z-]*:(secretsmanager|ssm):.+")
 
@@ -45,15 +60,30 @@ def environment_variables(spec: FunctionSpec) -> dict[str, str]:
     return variables
 
 
+def publish_stamp(config: ProviderConfig) -> str:
+    """The alias description that says which function configuration and code its version holds."""
+    body = json.dumps({"function": config["function"], "code": config["code"]}, sort_keys=True,
+                      separators=(",", ":"))
+    return STAMP_PREFIX + hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def managed_marker(role: object) -> str | None:
+    """The marker of a role ARN that is one of polycloud's managed roles, else None."""
+    if not isinstance(role, str):
+        return None
+    return next((marker for marker, name in MANAGED_ROLES.items() if role.endswith(f":role/{name}")), None)
+
+
 def translate(spec: FunctionSpec) -> ProviderConfig:
     """Spec -> the Lambda config polycloud deploys."""
     aws = spec.providers.aws or AwsSettings()
     vpc = spec.network.egress == "vpc"
-    warm = spec.concurrency.min_instances
     return {
         "@name": spec.name,
+        "@notes": deploy_notes(spec),
         "function": {
-            "Role": aws.role or MANAGED_ROLE,
+            "Description": OWNER_MARK,
+            "Role": aws.role or (MANAGED_VPC_ROLE if vpc else MANAGED_ROLE),
             "MemorySize": spec.memory,
             "Timeout": spec.timeout,
             "EphemeralStorage": {"Size": spec.ephemeral_storage or DEFAULT_EPHEMERAL_MIB},
@@ -63,32 +93,49 @@ def translate(spec: FunctionSpec) -> ProviderConfig:
         },
         "code": {"ImageUri": spec.image_for("aws"), "Architectures": [spec.architecture]},
         "tags": dict(spec.tags),
+        "alias": {"Name": aws.alias, "Current": True},
         "concurrency": {
             "reserved": spec.concurrency.max_instances,
-            "provisioned": warm or None,
-            "alias": aws.alias if warm else None,
+            "provisioned": spec.concurrency.min_instances or None,
         },
         "url": None if spec.network.ingress != "public" else {
             "AuthType": "NONE" if spec.network.auth == "none" else "AWS_IAM",
-            "Qualifier": aws.alias if warm else None,
+            "Qualifier": aws.alias,
             "Public": spec.network.auth == "none",
         },
     }
 
 
+def deploy_notes(spec: FunctionSpec) -> list[str]:
+    """What a deploy of ``spec`` leaves to the user that no rule finding says already.
+
+    What Lambda cannot express (ingress internal/none, ``per_instance`` > 1, ``cpu``) is said by the
+    rules (``aws-ingress``, ``aws-per-instance``, ``aws-cpu``), whose findings the core puts in every
+    plan's and deployment's notes; repeating them here would print each twice.
+    """
+    notes = []
+    if spec.secrets:
+        names = ", ".join(name + SECRET_SUFFIX for name in sorted(spec.secrets))
+        notes.append(f"secrets are passed as ARNs ({names}); the function resolves them itself, e.g. with the "
+                     "AWS Parameters and Secrets Lambda Extension")
+    return notes
+
+
 def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int | None,
-                provisioned: tuple[str, int] | None, url: dict[str, Any] | None,
-                public: bool, managed_role_arn: str | None) -> ProviderConfig:
-    """GetFunction's ``Configuration`` plus the side resources -> the shape ``translate`` makes."""
+                alias: dict[str, Any] | None, provisioned: int | None, url: dict[str, Any] | None,
+                public: bool) -> ProviderConfig:
+    """GetFunction's ``Configuration`` plus the side resources -> the shape ``translate`` makes.
+
+    ``alias`` is a ListAliases item (Name, Description), ``provisioned`` the count on it, ``url`` a
+    GetFunctionUrlConfig answer plus the ``Qualifier`` it was read with.
+    """
     role = function.get("Role")
-    if managed_role_arn is not None and role == managed_role_arn:
-        role = MANAGED_ROLE
     vpc = function.get("VpcConfig") or {}
-    alias, count = provisioned if provisioned else (None, None)
-    return {
+    config: ProviderConfig = {
         "@name": function.get("FunctionName"),
         "function": {
-            "Role": role,
+            "Description": function.get("Description") or None,
+            "Role": managed_marker(role) or role,
             "MemorySize": function.get("MemorySize"),
             "Timeout": function.get("Timeout"),
             "EphemeralStorage": {"Size": (function.get("EphemeralStorage") or {}).get("Size",
@@ -100,13 +147,18 @@ def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int
         "code": {"ImageUri": function.get("ImageUri"), "Architectures": list(function.get("Architectures")
                                                                             or ["x86_64"])},
         "tags": dict(tags),
-        "concurrency": {"reserved": reserved, "provisioned": count, "alias": alias},
+        "concurrency": {"reserved": reserved, "provisioned": provisioned},
         "url": None if url is None else {
             "AuthType": url.get("AuthType"),
             "Qualifier": url.get("Qualifier"),
             "Public": public,
         },
     }
+    config["alias"] = None if alias is None else {
+        "Name": alias["Name"],
+        "Current": alias.get("Description") == publish_stamp(config),
+    }
+    return config
 
 
 def to_spec(config: ProviderConfig, *, region: str | None = None) -> Imported:
@@ -125,6 +177,7 @@ def to_spec(config: ProviderConfig, *, region: str | None = None) -> Imported:
         notes.append(f"no {LWA_PORT} variable: the image is taken to use the Lambda Runtime API")
     vpc = function["VpcConfig"]
     concurrency = config["concurrency"]
+    alias = config.get("alias")
     url = config["url"]
     role = function["Role"]
     size = function["EphemeralStorage"]["Size"]
@@ -149,14 +202,19 @@ def to_spec(config: ProviderConfig, *, region: str | None = None) -> Imported:
         tags=dict(config["tags"]),
         providers=ProviderSettings(aws=AwsSettings(
             region=region,
-            role=None if role == MANAGED_ROLE else role,
+            role=None if role in MANAGED_ROLES else role,
             subnet_ids=vpc["SubnetIds"],
             security_group_ids=vpc["SecurityGroupIds"],
-            alias=concurrency["alias"] or "live",
+            alias=alias["Name"] if alias else "live",
         )),
     )
     if url is None:
         notes.append("no function URL: ingress read as internal (Lambda cannot tell internal from none)")
+    elif not url["Qualifier"]:
+        notes.append("the function URL is on the unqualified function; a deploy moves it to the alias, which "
+                     "changes its address")
+    if alias is None:
+        notes.append("no alias: providers.aws.alias read as live; a deploy publishes a version and creates it")
     if concurrency["reserved"] == 0:
         notes.append("reserved concurrency 0 (function throttled) has no spec equivalent; left unset")
     return Imported(spec=spec, notes=notes)
