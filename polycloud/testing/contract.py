@@ -5,6 +5,7 @@ Subclass ``AdapterContract`` in a test module and override the fixtures:
 - ``adapter``: an adapter wired to a fake (moto, ``FakeArmWeb``, ``FakeCloudRun``);
 - ``spec``: a valid spec using every field the provider can represent;
 - ``changed``: ``(spec with one field changed, the config paths that change must touch)``;
+- ``update_writes``: how many write calls that one-field change needs (no more may be made);
 - ``calls``: a zero-argument callable returning ``(reads, writes)`` made so far.
 """
 
@@ -43,6 +44,11 @@ class AdapterContract:
         raise NotImplementedError("override the 'changed' fixture")
 
     @pytest.fixture
+    def update_writes(self) -> int:
+        """How many write calls the ``changed`` update needs."""
+        raise NotImplementedError("override the 'update_writes' fixture")
+
+    @pytest.fixture
     def calls(self, adapter: Adapter) -> CallCounter:
         """(reads, writes) made so far."""
         raise NotImplementedError("override the 'calls' fixture")
@@ -70,12 +76,15 @@ class AdapterContract:
         assert calls()[1] == writes_before
 
     def test_one_field_change_updates_only_that(self, adapter: Adapter, spec: FunctionSpec,
-                                                changed: tuple[FunctionSpec, list[str]]) -> None:
+                                                changed: tuple[FunctionSpec, list[str]], update_writes: int,
+                                                calls: CallCounter) -> None:
         deploy(spec, adapter)
         new_spec, paths = changed
+        _, writes_before = calls()
         result = deploy(new_spec, adapter)
         assert result.action == "updated"
         assert sorted(c.path for c in result.changes) == sorted(paths)
+        assert calls()[1] - writes_before == update_writes
         assert deploy(new_spec, adapter).action == "unchanged"
 
     def test_export_equals_deployed(self, adapter: Adapter, spec: FunctionSpec) -> None:

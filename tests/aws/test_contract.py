@@ -36,6 +36,12 @@ class TestLambdaContract(AdapterContract):
         return spec.model_copy(update={"memory": 2048}), ["function.MemorySize"]
 
     @pytest.fixture
+    def update_writes(self) -> int:
+        # UpdateFunctionConfiguration, then PublishVersion and UpdateAlias: the alias
+        # (which carries the URL and provisioned concurrency) follows every change.
+        return 3
+
+    @pytest.fixture
     def calls(self, aws: dict[str, Any]) -> CallCounter:
         faults = aws["faults"]
         return lambda: (len(faults.calls) - len(faults.writes), len(faults.writes))

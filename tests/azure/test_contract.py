@@ -29,6 +29,11 @@ class TestAzureFunctionsContract(AdapterContract):
         return spec.model_copy(update={"timeout": 400}), ["app_settings.AzureFunctionsJobHost__functionTimeout"]
 
     @pytest.fixture
+    def update_writes(self) -> int:
+        # one PUT of the app settings
+        return 1
+
+    @pytest.fixture
     def calls(self, fake: FakeArmWeb) -> CallCounter:
         def count() -> tuple[int, int]:
             written = sum(1 for c in fake.calls if is_write(c))

@@ -29,5 +29,10 @@ class TestCloudRunContract(AdapterContract):
                 ["service.template.containers[0].resources.limits.memory"])
 
     @pytest.fixture
+    def update_writes(self) -> int:
+        # one PATCH of the service
+        return 1
+
+    @pytest.fixture
     def calls(self, fake: FakeCloudRun) -> CallCounter:
         return lambda: (len(fake.calls) - len(fake.writes), len(fake.writes))
