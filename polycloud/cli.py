@@ -13,99 +13,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from polycloud.cli_cloud import cmd_deploy, cmd_export, cmd_migrate, cmd_plan, cmd_sandbox
+from polycloud.cli_common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_PROVIDER,
+    EXIT_USAGE,
+    UsageError,
+    emit,
+    limits_flag,
+    providers_flag,
+)
 from polycloud.errors import AdapterError, PolycloudError, ProviderError, SpecError
 from polycloud.findings import Report
 
 __all__ = ["main"]
-
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
-
-
-class UsageError(Exception):
-    """A bad command line (exit 2)."""
-
-
-def _providers(value: str | None) -> list[str] | None:
-    if not value:
-        return None
-    from polycloud import registry
-
-    names = [registry.canonical(p) for p in value.split(",") if p.strip()]
-    unknown = [n for n in names if n not in registry.available()]
-    if unknown:
-        raise UsageError(f"unknown provider {', '.join(unknown)}; known: {', '.join(registry.available())} "
-                         "(aliases: aws, azure, gcp)")
-    return names
-
-
-def _limits(path: str | None) -> dict[str, Any] | None:
-    if not path:
-        return None
-    from polycloud.limits import read_overrides
-
-    try:
-        return read_overrides(path)
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--limits {path}: {exc}") from None
-
-
-def _setting_value(provider: str, key: str, value: str) -> Any:
-    """``value`` converted to the type of the adapter's ``key`` setting."""
-    from polycloud import registry
-    from polycloud.deploy import adapter_settings
-
-    params = adapter_settings(registry.load(provider))
-    if key not in params:
-        raise UsageError(f"{provider} has no setting {key!r}; settings: {', '.join(params)}")
-    annotation = str(params[key].annotation)
-    kinds = {kind for kind in ("bool", "int", "float", "str") if kind in annotation.replace("None", "")}
-    try:
-        if "bool" in kinds:
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if "float" in kinds:
-            return float(value)
-        if "int" in kinds:
-            return int(value)
-    except ValueError:
-        raise UsageError(f"--set {key}={value}: expected {' or '.join(sorted(kinds))}") from None
-    if "str" not in kinds:
-        raise UsageError(f"{provider} setting {key!r} ({annotation}) cannot be set from the command line; "
-                         "use the Python API")
-    return value
-
-
-def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
-    settings: dict[str, Any] = {}
-    for item in getattr(args, "set", None) or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise UsageError(f"--set takes KEY=VALUE, not {item!r}")
-        key = key.replace("-", "_")
-        settings[key] = _setting_value(provider, key, value)
-    for flag, key in (("region", "region"), ("project", "project"), ("subscription", "subscription_id"),
-                      ("resource_group", "resource_group")):
-        value = getattr(args, flag, None)
-        if value:
-            _setting_value(provider, key, value)
-            settings[key] = value
-    if getattr(args, "sandbox", False):
-        from polycloud.testing.sandbox import sandbox_settings
-
-        settings = {**sandbox_settings(provider), **settings}
-    return settings
-
-
-def _emit(text: str, output: str | None = None) -> None:
-    if output:
-        try:
-            Path(output).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
-    else:
-        sys.stdout.write(text)
-
 
 # -- commands -------------------------------------------------------------------------
 
@@ -114,123 +36,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from polycloud.source import UNREADABLE
     from polycloud.validate import validate_files
 
-    report = validate_files(args.files, _providers(args.provider), limits=_limits(args.limits))
-    _emit(render(report, args.format, strict=args.strict), args.output)
+    report = validate_files(args.files, providers_flag(args.provider), limits=limits_flag(args.limits))
+    emit(render(report, args.format, strict=args.strict), args.output)
     if any(f.rule == UNREADABLE for f in report):
         return EXIT_USAGE
     return EXIT_OK if report.passes(strict=args.strict) else EXIT_FINDINGS
-
-
-def _one_provider(args: argparse.Namespace) -> str:
-    names = _providers(args.provider)
-    if not names or len(names) != 1:
-        raise UsageError("name exactly one --provider (aws, azure or gcp)")
-    return names[0]
-
-
-def _describe_deployment(result: Any, verb: str) -> str:
-    lines = [f"{verb} {result.provider} {result.name}: {result.action}" + (" (dry run)" if result.dry_run else "")]
-    if result.resource_id:
-        lines.append(f"  id:  {result.resource_id}")
-    if result.url:
-        lines.append(f"  url: {result.url}")
-    lines += [f"  {c.describe()}" for c in result.changes]
-    lines += [f"  note: {n}" for n in result.notes]
-    return "\n".join(lines) + "\n"
-
-
-def _cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
-    from polycloud.deploy import deploy
-
-    provider = _one_provider(args)
-    dry = args.dry_run if dry_run is None else dry_run
-    result = deploy(args.file, provider, dry_run=dry, limits=_limits(args.limits), **_settings(args, provider))
-    if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
-        _emit(_describe_deployment(result, "plan" if dry else "deploy"))
-    return EXIT_OK
-
-
-def _cmd_plan(args: argparse.Namespace) -> int:
-    args.dry_run = True
-    return _cmd_deploy(args, dry_run=True)
-
-
-def _cmd_export(args: argparse.Namespace) -> int:
-    from polycloud.deploy import export
-    from polycloud.source import dump_spec
-
-    provider = _one_provider(args)
-    imported = export(args.name, provider, **_settings(args, provider))
-    _emit(dump_spec(imported.spec, args.format), args.output)
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
-    return EXIT_OK
-
-
-def _cmd_migrate(args: argparse.Namespace) -> int:
-    from polycloud.deploy import migrate
-
-    source = _one_provider(argparse.Namespace(provider=args.source))
-    target = _one_provider(argparse.Namespace(provider=args.target))
-    target_section: dict[str, Any] = {}
-    for item in args.target_setting or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UsageError(f"--target-setting takes KEY=VALUE, not {item!r}")
-        target_section[key.replace("-", "_")] = value
-    source_settings = _settings(args, source)
-    target_settings = {}
-    if args.sandbox:
-        from polycloud.testing.sandbox import sandbox_settings
-
-        target_settings = sandbox_settings(target)
-    result, imported = migrate(args.name, source, target, source_settings=source_settings,
-                               target_settings=target_settings, providers=target_section, image=args.image,
-                               dry_run=args.dry_run)
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
-    if args.format == "json":
-        _emit(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
-        _emit(_describe_deployment(result, "migrate"))
-    return EXIT_OK
-
-
-def _cmd_sandbox(args: argparse.Namespace) -> int:
-    from polycloud.testing.sandbox import rehearse
-    from polycloud.validate import load_input, target_providers
-
-    rows, code = [], EXIT_OK
-    for path in args.files:
-        spec, _ = load_input(path)
-        for provider in target_providers(spec, _providers(args.provider)):
-            try:
-                rows.append(rehearse(path, provider))
-            except SpecError as exc:
-                code = max(code, EXIT_FINDINGS)
-                from polycloud.testing.sandbox import Rehearsal
-
-                rows.append(Rehearsal(file=path, provider=provider, error="; ".join(
-                    f.describe() for f in exc.report.errors)))
-            except ProviderError as exc:
-                code = EXIT_PROVIDER
-                from polycloud.testing.sandbox import Rehearsal
-
-                rows.append(Rehearsal(file=path, provider=provider, error=str(exc)))
-    if args.format == "json":
-        _emit(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")
-        return code
-    lines = [f"{'file':<32} {'provider':<16} {'deploy':<8} {'redeploy':<10} export"]
-    for row in rows:
-        if row.error:
-            lines.append(f"{row.file:<32} {row.provider:<16} refused: {row.error}")
-            continue
-        export = "same spec" if not row.export_differs else "differs in " + ", ".join(row.export_differs)
-        lines.append(f"{row.file:<32} {row.provider:<16} {row.deploy:<8} {row.redeploy:<10} {export}")
-    _emit("\n".join(lines) + "\n")
-    return code
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -249,10 +59,10 @@ def _cmd_limits(args: argparse.Namespace) -> int:
     from polycloud.limits import load_limits
     from polycloud.validate import DEFAULT_PROVIDERS
 
-    names = _providers(args.provider) or list(DEFAULT_PROVIDERS)
+    names = providers_flag(args.provider) or list(DEFAULT_PROVIDERS)
     tables = [load_limits(n) for n in names]
     if args.format == "json":
-        _emit(json.dumps([t.model_dump(mode="json") for t in tables], indent=2) + "\n")
+        emit(json.dumps([t.model_dump(mode="json") for t in tables], indent=2) + "\n")
         return EXIT_OK
     out = []
     for table in tables:
@@ -265,7 +75,7 @@ def _cmd_limits(args: argparse.Namespace) -> int:
                     continue
                 out.append(f"    {key:<22} {limit.describe_range():<28} {limit.source}")
         out.append("")
-    _emit("\n".join(out))
+    emit("\n".join(out))
     return EXIT_OK
 
 
@@ -284,12 +94,12 @@ def _cmd_providers(args: argparse.Namespace) -> int:
         rows.append({"provider": name, "title": cls.title, "sdk": status, "ready": ready,
                      "install": None if ready else f"pip install '{cls.extra}'"})
     if args.format == "json":
-        _emit(json.dumps(rows, indent=2) + "\n")
+        emit(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
     for row in rows:
         sdk = ", ".join(f"{d} {v or 'missing'}" for d, v in row["sdk"].items())
         state = "ready" if row["ready"] else f"not ready: {row['install']}"
-        _emit(f"{row['provider']:<16} {row['title'] or '':<16} {sdk:<48} {state}\n")
+        emit(f"{row['provider']:<16} {row['title'] or '':<16} {sdk:<48} {state}\n")
     return EXIT_OK
 
 
@@ -297,10 +107,10 @@ def _cmd_rules(args: argparse.Namespace) -> int:
     from polycloud.ruledocs import all_rules, render_markdown
 
     if args.markdown:
-        _emit(render_markdown())
+        emit(render_markdown())
     else:
         for rule in all_rules():
-            _emit(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}\n")
+            emit(f"{rule.id:<28} {rule.severity.value:<8} {rule.summary}\n")
     return EXIT_OK
 
 
@@ -339,14 +149,14 @@ def _parser() -> argparse.ArgumentParser:
         command.set_defaults(handler=handler)
         return command
 
-    for name, help_text, handler in (("plan", "show what deploy would change", _cmd_plan),
-                                     ("deploy", "create or update the function", _cmd_deploy)):
+    for name, help_text, handler in (("plan", "show what deploy would change", cmd_plan),
+                                     ("deploy", "create or update the function", cmd_deploy)):
         command = cloud(name, help_text, handler)
         command.add_argument("file", metavar="FILE")
         command.add_argument("--limits", metavar="FILE")
         command.add_argument("--dry-run", action="store_true")
 
-    export = cloud("export", "write a live function as a spec", _cmd_export)
+    export = cloud("export", "write a live function as a spec", cmd_export)
     export.add_argument("name", metavar="NAME")
     export.add_argument("--output", "-o", metavar="FILE")
     export.set_defaults(format="yaml")
@@ -355,7 +165,7 @@ def _parser() -> argparse.ArgumentParser:
             action.choices = ("yaml", "json")
             action.default = "yaml"
 
-    migrate = cloud("migrate", "read a function from one provider and deploy it to another", _cmd_migrate)
+    migrate = cloud("migrate", "read a function from one provider and deploy it to another", cmd_migrate)
     migrate.add_argument("name", metavar="NAME")
     migrate.add_argument("--from", dest="source", required=True)
     migrate.add_argument("--to", dest="target", required=True)
@@ -369,7 +179,7 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("files", nargs="+", metavar="FILE")
     sandbox.add_argument("--provider", "-p", help="comma-separated; default: those under providers:, or all")
     sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text")
-    sandbox.set_defaults(handler=_cmd_sandbox)
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     schema = sub.add_parser("schema", help="write the spec's JSON Schemas")
     schema.add_argument("--output-dir", default="schemas")
