@@ -54,6 +54,9 @@ _FULL_CPU = (1000, 2000, 4000, 6000, 8000)  # millicores; fractional 80..1000 by
 _SERVICE_ID = re.compile(r"[a-z0-9-]*")
 _LABEL_KEY = re.compile(r"[a-z][a-z0-9_-]{0,62}")
 _LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
+_ANNOTATION_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_ANNOTATIONS_MAX_BYTES = 256 * 1024
 _QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?")
 _SUFFIX = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
            "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
@@ -198,6 +201,32 @@ def _check_labels(mapping: Any, field: str, *, labels: bool) -> None:
                                 "lowercase letters, digits, _ and -")
 
 
+def _check_annotations(mapping: Any, field: str) -> None:
+    """Kubernetes annotation rules (Cloud Run v2 follows them) and the reserved namespaces.
+
+    A key is ``[prefix/]name``: the name 1-63 characters, alphanumeric at both ends with ``-_.``
+    between; the prefix a DNS subdomain of at most 253 characters (keys are compared lowercased, as
+    Kubernetes does). Keys and values together hold at most 256 KiB.
+    """
+    _check_labels(mapping, field, labels=False)
+    if not mapping:
+        return
+    size = 0
+    for key, value in mapping.items():
+        if not isinstance(value, str):
+            raise RuleViolation(f"{field}[{key}]", f"annotation value of {key!r} must be a string")
+        prefix, slash, name = str(key).lower().rpartition("/")
+        if not _ANNOTATION_NAME.fullmatch(name) or len(name) > 63:
+            raise RuleViolation(f"{field}[{key}]", f"annotation key {key!r}: the name part must be 1-63 "
+                                "characters, alphanumeric at both ends, with '-', '_' or '.' between")
+        if slash and (len(prefix) > 253 or not _DNS_SUBDOMAIN.fullmatch(prefix)):
+            raise RuleViolation(f"{field}[{key}]", f"annotation key {key!r}: the prefix must be a DNS "
+                                "subdomain (lowercase letters, digits, '-' and '.', at most 253 characters)")
+        size += len(str(key).encode()) + len(value.encode())
+    if size > _ANNOTATIONS_MAX_BYTES:
+        raise RuleViolation(field, f"annotations hold {size} bytes; at most 256KiB are allowed")
+
+
 def _count(holder: dict[str, Any], key: str, field: str, maximum: int | None = None) -> int:
     value = holder.get(key, 0)
     if isinstance(value, str) and value.isdigit():
@@ -295,14 +324,14 @@ def validate_service(service: dict[str, Any]) -> None:
     if len(service.get("description", "")) > 512:
         raise RuleViolation("service.description", "must be at most 512 characters")
     _check_labels(service.get("labels"), "service.labels", labels=True)
-    _check_labels(service.get("annotations"), "service.annotations", labels=False)
+    _check_annotations(service.get("annotations"), "service.annotations")
     _check_scaling(service.get("scaling"), "service.scaling")
     template = service.get("template")
     if not isinstance(template, dict):
         raise RuleViolation("service.template", "the revision template is required")
     field = "service.template"
     _check_labels(template.get("labels"), f"{field}.labels", labels=True)
-    _check_labels(template.get("annotations"), f"{field}.annotations", labels=False)
+    _check_annotations(template.get("annotations"), f"{field}.annotations")
     _check_scaling(template.get("scaling"), f"{field}.scaling")
     containers = template.get("containers") or []
     if len(containers) != 1:

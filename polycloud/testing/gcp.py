@@ -13,7 +13,8 @@ Writes are applied at once and the service reports ``reconciling: true`` until i
 polled to completion (``lro_polls`` ``done: false`` answers first), as the real service does.
 Validation errors answer the POST/PATCH with 400 INVALID_ARGUMENT, which the REST transport raises
 as ``google.api_core.exceptions.BadRequest`` (``InvalidArgument`` only comes from a failed operation).
-Importing this module imports no Google SDK, ``requests`` or ``responses``.
+The server's validation rules live in ``_gcp_rules`` and its long-running operations in
+``_gcp_operations``. Importing this module imports no Google SDK, ``requests`` or ``responses``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,10 @@ import hashlib
 import re
 import threading
 import uuid
-from collections import deque
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from polycloud.testing import _gcp_rules as rules
+from polycloud.testing._gcp_operations import Operations, now
 from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService, Fault
 
 if TYPE_CHECKING:
@@ -38,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FakeCloudRun", "fast_polling", "fast_retry", "sandbox_settings"]
 
-_SERVICE_TYPE = "type.googleapis.com/google.cloud.run.v2.Service"
 _EMPTY_POLICY_ETAG = "ACAB"
 _STATUS_NAMES = {
     400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
@@ -97,10 +95,6 @@ def sandbox_settings(fake: FakeCloudRun) -> dict[str, Any]:
     return {"client": fake.client(), "polling": fast_polling(), "retry": RetryPolicy.no_wait()}
 
 
-def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def _error(status: int, message: str, field: str | None = None, name: str | None = None) -> FakeResponse:
     error: dict[str, Any] = {"code": status, "message": message,
                              "status": name or _STATUS_NAMES.get(status, "UNKNOWN")}
@@ -108,18 +102,6 @@ def _error(status: int, message: str, field: str | None = None, name: str | None
         error["details"] = [{"@type": "type.googleapis.com/google.rpc.BadRequest",
                              "fieldViolations": [{"field": field, "description": message}]}]
     return FakeResponse(status, {"error": error})
-
-
-@dataclass
-class _Operation:
-    name: str
-    kind: str  # create | update | delete | validate
-    service: str  # full resource name
-    polls_left: int
-    generation: str
-    error: dict[str, Any] | None = None
-    done: bool = False
-    result: dict[str, Any] | None = None
 
 
 class FakeCloudRun(FakeService):
@@ -143,8 +125,7 @@ class FakeCloudRun(FakeService):
         self.project_number = project_number
         self._services: dict[str, dict[str, Any]] = {}
         self._policies: dict[str, dict[str, Any]] = {}
-        self._operations: dict[str, _Operation] = {}
-        self._fail_next: deque[dict[str, Any]] = deque()
+        self._operations = Operations(self._services, self._policies)
         self._lock = threading.RLock()
 
     # -- test accessors ----------------------------------------------------------------
@@ -165,15 +146,12 @@ class FakeCloudRun(FakeService):
         9 -> FailedPrecondition, 13 -> InternalServerError...). A failed create leaves the service
         in place with a failed Ready condition, like the real service; a failed delete keeps it.
         """
-        self._fail_next.append({"code": code, "message": message})
+        self._operations.fail_next(code, message)
 
     def complete_operations(self) -> int:
         """Finish every pending operation as if polled to the end; returns how many finished."""
         with self._lock:
-            pending = [op for op in self._operations.values() if not op.done]
-            for op in pending:
-                self._finish(op)
-            return len(pending)
+            return self._operations.complete_all()
 
     def client(self) -> ServicesClient:
         """A real ``run_v2.ServicesClient`` (REST transport, anonymous credentials) aimed at this fake."""
@@ -311,7 +289,7 @@ class FakeCloudRun(FakeService):
     def _record(self, name: str, spec: dict[str, Any], old: dict[str, Any] | None) -> dict[str, Any]:
         """The stored Service: the spec plus server fields, reconciling until its operation ends."""
         _, project, _, region, _, service_id = name.split("/")
-        now = _now()
+        when = now()
         generation = int(old["generation"]) + 1 if old else 1
         uid = old["uid"] if old else str(uuid.uuid4())
         suffix = hashlib.sha256(f"{uid}{generation}".encode()).hexdigest()
@@ -321,7 +299,7 @@ class FakeCloudRun(FakeService):
         record = {
             **spec,
             "name": name, "uid": uid, "generation": str(generation),
-            "createTime": old["createTime"] if old else now, "updateTime": now,
+            "createTime": old["createTime"] if old else when, "updateTime": when,
             "creator": "anonymous@example.com", "lastModifier": "anonymous@example.com",
             "uri": f"https://{service_id}-{project_hash}-{region_code}.a.run.app",
             "urls": [f"https://{service_id}-{self.project_number}.{region}.run.app",
@@ -329,7 +307,7 @@ class FakeCloudRun(FakeService):
             "latestCreatedRevision": f"{name}/revisions/{revision}",
             "reconciling": True,
             "terminalCondition": {"type": "Ready", "state": "CONDITION_RECONCILING",
-                                  "lastTransitionTime": now},
+                                  "lastTransitionTime": when},
             "conditions": [],
             "observedGeneration": old["observedGeneration"] if old else "0",
             "etag": suffix[:24],
@@ -338,66 +316,12 @@ class FakeCloudRun(FakeService):
             record["latestReadyRevision"] = old["latestReadyRevision"]
         return record
 
-    # -- operations ----------------------------------------------------------------------
     def _start(self, kind: str, service: dict[str, Any]) -> FakeResponse:
-        parent = service["name"].split("/services/")[0]
-        op = _Operation(name=f"{parent}/operations/{uuid.uuid4()}", kind=kind, service=service["name"],
-                        polls_left=self.lro_polls, generation=service["generation"],
-                        result=copy.deepcopy(service))
-        if kind == "validate":
-            op.done = True
-        elif self._fail_next:
-            op.error = self._fail_next.popleft()
-        self._operations[op.name] = op
-        return FakeResponse(200, self._operation_json(op))
+        return FakeResponse(200, self._operations.start(kind, service, self.lro_polls))
 
     def _poll(self, name: str) -> FakeResponse:
-        op = self._operations.get(name)
-        if op is None:
-            return _error(404, f"Operation {name} not found.")
-        if not op.done:
-            if op.polls_left > 0:
-                op.polls_left -= 1
-            else:
-                self._finish(op)
-        return FakeResponse(200, self._operation_json(op))
-
-    def _finish(self, op: _Operation) -> None:
-        op.done = True
-        current = self._services.get(op.service)
-        if current is None or current["generation"] != op.generation:
-            return  # deleted meanwhile, or superseded by a newer write: nothing to settle
-        now = _now()
-        if op.kind == "delete":
-            if op.error is None:
-                del self._services[op.service]
-                self._policies.pop(op.service, None)
-                current["deleteTime"] = now
-            current["reconciling"] = False
-            op.result = copy.deepcopy(current)
-            return
-        current["reconciling"] = False
-        current["observedGeneration"] = current["generation"]
-        if op.error is None:
-            current["latestReadyRevision"] = current["latestCreatedRevision"]
-            condition = {"state": "CONDITION_SUCCEEDED", "lastTransitionTime": now}
-            current["terminalCondition"] = {"type": "Ready", **condition}
-            current["conditions"] = [{"type": t, **condition} for t in ("RoutesReady", "ConfigurationsReady")]
-            current["trafficStatuses"] = [{"type": "TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST", "percent": 100}]
-        else:
-            current["terminalCondition"] = {"type": "Ready", "state": "CONDITION_FAILED", "severity": "ERROR",
-                                            "message": op.error["message"], "lastTransitionTime": now}
-        op.result = copy.deepcopy(current)
-
-    def _operation_json(self, op: _Operation) -> dict[str, Any]:
-        body: dict[str, Any] = {"name": op.name, "metadata": {"@type": _SERVICE_TYPE, **(op.result or {})}}
-        if op.done:
-            body["done"] = True
-            if op.error is not None:
-                body["error"] = dict(op.error)
-            else:
-                body["response"] = {"@type": _SERVICE_TYPE, **(op.result or {})}
-        return body
+        found = self._operations.poll(name)
+        return _error(404, f"Operation {name} not found.") if found is None else FakeResponse(200, found)
 
     # -- IAM -------------------------------------------------------------------------------
     def _policy(self, name: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from polycloud.retry import RetryPolicy
 from polycloud.testing.fakes import Fault
 from polycloud.testing.gcp import FakeCloudRun, fast_polling
 from polycloud_gcp import CloudRunAdapter
+from polycloud_gcp.translate import OWNER, OWNER_ANNOTATION
 
 from .conftest import (
     IMAGE,
@@ -130,7 +131,8 @@ def test_server_forms_of_the_same_values_diff_empty(fake: FakeCloudRun, settings
     from google.cloud import run_v2
 
     resources = {"limits": {"cpu": "1000m", "memory": "1Gi"}, "cpuIdle": True}
-    body = {"template": {"containers": [{"image": IMAGE, "resources": resources}]}}  # server fills the rest
+    body = {"annotations": {OWNER_ANNOTATION: OWNER},  # marked, as polycloud creates it; the server fills the rest
+            "template": {"containers": [{"image": IMAGE, "resources": resources}]}}
     fake.client().create_service(parent=f"projects/{PROJECT}/locations/{REGION}",
                                  service=run_v2.Service.from_json(json.dumps(body)), service_id="hello",
                                  retry=None).result(polling=fast_polling())

@@ -11,6 +11,7 @@ import pytest
 from polycloud import load_spec
 from polycloud.cli import main
 from polycloud.testing import sandbox
+from polycloud.testing.gcp import fast_polling
 
 from .conftest import IMAGE, PROJECT, REGION
 
@@ -80,3 +81,33 @@ def test_an_invalid_spec_exits_1_before_any_call(spec_file: Path, capsys: pytest
     err = capsys.readouterr().err
     assert "gcp-memory" in err and "gcp-name" in err
     assert sandbox.fakes["gcp-cloud-run"].calls == []
+
+
+def test_a_service_polycloud_did_not_create_is_adopted_with_set_adopt(spec_file: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    from google.cloud import run_v2
+
+    sandbox.sandbox_settings("gcp-cloud-run")  # start the sandbox to seed it
+    fake = sandbox.fakes["gcp-cloud-run"]
+    made = {"annotations": {"team.example.com/owner": "payments"},
+            "template": {"containers": [{"image": IMAGE}]}}  # made outside polycloud: no mark
+    fake.client().create_service(parent=f"projects/{PROJECT}/locations/{REGION}", service_id="cli-svc",
+                                 service=run_v2.Service.from_json(json.dumps(made)),
+                                 retry=None).result(polling=fast_polling())
+    fake.reset_calls()
+
+    assert main(["-q", "deploy", str(spec_file), "-p", "gcp", "--sandbox", "--format", "json"]) == 3
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "polycloud did not create it" in error["message"] and "--set adopt=true" in error["message"]
+    assert fake.writes == []
+
+    assert main(["-q", "deploy", str(spec_file), "-p", "gcp", "--sandbox", "--format", "json",
+                 "--set", "adopt=true"]) == 0
+    adopted = json.loads(capsys.readouterr().out)
+    assert adopted["action"] == "updated"
+    assert any(note.startswith("adopted service cli-svc") for note in adopted["notes"])
+    stored = fake.service(PROJECT, REGION, "cli-svc")
+    assert stored["annotations"] == {"team.example.com/owner": "payments", "polycloud.dev/managed-by": "polycloud"}
+
+    assert main(["-q", "deploy", str(spec_file), "-p", "gcp", "--sandbox"]) == 0
+    assert "unchanged" in capsys.readouterr().out

@@ -21,6 +21,7 @@ FULL_CONFIG: dict[str, Any] = {
     "@id": "projects/acme/locations/europe-west1/services/hello-api",
     "@notes": [],
     "service": {
+        "annotations": {"polycloud.dev/managed-by": "polycloud"},  # the ownership mark
         "labels": {"team": "platform", "cost-center": "42"},
         "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY",
         "template": {
@@ -53,6 +54,7 @@ ENV_SENT = [
 ]
 
 CREATE_BODY: dict[str, Any] = {
+    "annotations": {"polycloud.dev/managed-by": "polycloud"},
     "labels": {"cost-center": "42", "team": "platform"},
     "ingress": 2,
     "template": {
@@ -106,6 +108,7 @@ def test_update_sends_the_live_service_with_the_managed_fields_over_it(fake: Scr
 def test_defaults_are_sent_explicitly(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
     deploy(small_spec(), "gcp", **settings)
     assert fake.writes[0].body == {
+        "annotations": {"polycloud.dev/managed-by": "polycloud"},
         "ingress": 1,
         "template": {
             "scaling": {"maxInstanceCount": 100},  # minInstanceCount 0 is proto3's unset

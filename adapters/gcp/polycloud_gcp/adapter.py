@@ -9,6 +9,10 @@ Calls per deploy (counted by the tests against ``FakeCloudRun``):
   its polls, only when a ``service`` field changed; IAM only when ``public`` changed;
 - unchanged: the two reads, no write.
 
+A service polycloud creates carries the annotation ``polycloud.dev/managed-by: polycloud``
+(sent in the create request itself); a deploy refuses, before any write, an existing service
+without it unless the adapter was made with ``adopt=True``.
+
 Every SDK call gets ``retry=None``: transient failures are retried once, by polycloud's own
 ``RetryPolicy``. Operations are awaited with ``polling`` (default: the SDK's, 15 min bounded).
 """
@@ -24,13 +28,23 @@ from polycloud.adapter import Imported
 from polycloud.errors import AdapterError, ConflictError, MissingDependencyError, NotFoundError, ProviderError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Deployment, Plan, ProviderConfig
+from polycloud.plan import Deployment, Plan, ProviderConfig, make_plan
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_gcp import rules
 from polycloud_gcp.errors import PROVIDER, map_sdk_error, translate_errors
-from polycloud_gcp.translate import INVOKER_ROLE, PUBLIC_MEMBER, live_config, service_body, to_spec, translate
+from polycloud_gcp.translate import (
+    INVOKER_ROLE,
+    OWNER,
+    OWNER_ANNOTATION,
+    PUBLIC_MEMBER,
+    is_polycloud,
+    live_config,
+    service_body,
+    to_spec,
+    translate,
+)
 
 if TYPE_CHECKING:
     from google.api_core.retry import Retry
@@ -59,6 +73,8 @@ class CloudRunAdapter:
         endpoint: API endpoint, e.g. ``http://127.0.0.1:8080`` for a local sandbox.
         retry: polycloud's policy for transient errors (429, 5xx, dropped connections).
         polling: an ``api_core`` Retry that paces operation polls (tests: ``fast_polling()``).
+        adopt: let a deploy take over a service polycloud did not create (one without the
+            ``polycloud.dev/managed-by: polycloud`` annotation), replacing its managed fields with the spec's.
     """
 
     name: ClassVar[str] = "gcp-cloud-run"
@@ -72,7 +88,7 @@ class CloudRunAdapter:
     def __init__(self, *, project: str | None = None, region: str | None = None,
                  client: ServicesClient | None = None, credentials: Credentials | None = None,
                  transport: str | None = None, endpoint: str | None = None, retry: RetryPolicy | None = None,
-                 polling: Retry | None = None) -> None:
+                 polling: Retry | None = None, adopt: bool = False) -> None:
         self._project = project
         self._region = region
         self._client = client
@@ -81,6 +97,7 @@ class CloudRunAdapter:
         self._endpoint = endpoint
         self.retry = retry or RetryPolicy()
         self._polling = polling
+        self.adopt = adopt
 
     @classmethod
     def settings_from(cls, spec: FunctionSpec) -> dict[str, Any]:
@@ -155,58 +172,99 @@ class CloudRunAdapter:
         return _as_json(service)
 
     def apply(self, plan: Plan) -> Deployment:
-        """Create or update the service and its public binding, writing only what the plan changes."""
+        """Create or update the service and its public binding, writing only what the plan changes.
+
+        Raises:
+            ConflictError: the service exists but polycloud did not create it, and ``adopt`` is off
+                (nothing was written).
+            ProviderError: a call failed; ``.changed`` lists the steps that had completed.
+        """
         done: list[str] = []
+        notes = list(plan.desired.get("@notes") or [])
         try:
-            raw = self._apply(plan, done)
+            raw, reported = self._apply(plan, done, notes)
         except ProviderError as exc:
             exc.changed = done
             raise
-        return Deployment(provider=self.name, name=plan.name, action=plan.action, resource_id=raw.get("name"),
-                          url=raw.get("uri"), changes=plan.changes, notes=list(plan.desired.get("@notes") or []))
+        return Deployment(provider=self.name, name=plan.name, action=reported.action, resource_id=raw.get("name"),
+                          url=raw.get("uri"), changes=reported.changes, notes=notes)
 
-    def _apply(self, plan: Plan, done: list[str]) -> dict[str, Any]:
+    def _apply(self, plan: Plan, done: list[str], notes: list[str]) -> tuple[dict[str, Any], Plan]:
+        """Returns the Service JSON and the plan to report (another one when a create met an existing service)."""
         desired, live, name = plan.desired, plan.live, plan.name
         resource = self._resource(name)
+        reported = plan
         if live is None:
-            raw = self._create(name, desired, done)
-        elif plan.touches("service", "ready"):
-            raw = self._update(name, desired, live.get("@service"), done)
+            raw, live, reported = self._create(plan, done, notes)
         else:
-            raw = dict(live.get("@service") or {"name": live.get("@id"), "uri": live.get("@url")})
+            self._check_owner(name, live, notes)
+            if plan.touches("service", "ready"):
+                raw = self._update(name, desired, live.get("@service"), done)
+            else:
+                raw = dict(live.get("@service") or {"name": live.get("@id"), "uri": live.get("@url")})
         was_public = bool(live and live.get("public"))
         if desired["public"] != was_public and self._set_public(resource, desired["public"]):
             done.append(f"granted {PUBLIC_MEMBER} {INVOKER_ROLE}" if desired["public"]
                         else f"revoked {INVOKER_ROLE} from {PUBLIC_MEMBER}")
-        return raw
+        return raw, reported
 
-    def _create(self, name: str, desired: ProviderConfig, done: list[str]) -> dict[str, Any]:
+    def _check_owner(self, name: str, live: ProviderConfig, notes: list[str]) -> None:
+        """Refuse to take over a service polycloud did not create, unless told to ``adopt`` it."""
+        if is_polycloud(live["service"].get("annotations")):
+            return
+        if not self.adopt:
+            raise ConflictError(
+                f"service {name} exists but polycloud did not create it (it has no {OWNER_ANNOTATION}: {OWNER} "
+                "annotation): a deploy would replace its image, resources, environment, scaling, labels and "
+                "public access with the spec's. Check the changes with `polycloud plan`, then deploy with "
+                "adopt=True (CLI: --set adopt=true) to take it over, or choose another name.",
+                provider=PROVIDER, operation="UpdateService")
+        notes.append(f"adopted service {name}, which polycloud did not create: it now carries the annotation "
+                     f"{OWNER_ANNOTATION}: {OWNER} and is managed from the spec")
+
+    def _create(self, plan: Plan, done: list[str],
+                notes: list[str]) -> tuple[dict[str, Any], ProviderConfig | None, Plan]:
+        """CreateService; returns the Service JSON, the live config it met (None) and the plan to report."""
         from google.cloud import run_v2
 
+        name, desired = plan.name, plan.desired
         service = run_v2.Service.from_json(json.dumps(service_body(desired)))
         try:
             op = self._call("CreateService", lambda: self.client.create_service(
                 parent=self._parent(), service=service, service_id=name, retry=None, timeout=_RPC_TIMEOUT))
         except ConflictError:
-            # A create whose answer was lost and then retried, or a concurrent deploy: the service
-            # exists now, so make it match instead of failing (never a second service).
-            return self._update(name, desired, None, done)
+            # Our own create whose answer was lost and which was retried, another deploy, or a service
+            # made by hand meanwhile: read it and make it match (never a second service), if it is ours.
+            return self._met_on_create(plan, done, notes)
         done.append(f"created service {name}")
-        return self._wait("CreateService", op, f"create {name}")
+        return self._wait("CreateService", op, f"create {name}"), None, plan
+
+    def _met_on_create(self, plan: Plan, done: list[str],
+                       notes: list[str]) -> tuple[dict[str, Any], ProviderConfig | None, Plan]:
+        name, desired = plan.name, plan.desired
+        live = self.read(name)
+        if live is None:  # deleted again meanwhile: PATCH with allow_missing creates it
+            return self._update(name, desired, None, done), None, plan
+        again = make_plan(self.name, name, desired, live)
+        self._check_owner(name, live, notes)
+        if not again.touches("service"):  # our own create: update only to wait for its revision
+            return self._update(name, desired, live["@service"], done, verb="created"), live, plan
+        if is_polycloud(live["service"].get("annotations")):
+            notes.append(f"{name} was created by another deploy while this one ran; it was updated to match "
+                         "the spec")
+        return self._update(name, desired, live["@service"], done), live, again
 
     def _update(self, name: str, desired: ProviderConfig, base: dict[str, Any] | None,
-                done: list[str]) -> dict[str, Any]:
+                done: list[str], *, verb: str = "updated") -> dict[str, Any]:
         from google.cloud import run_v2
 
         resource = self._resource(name)
-        if base is None:
-            base = self._get(resource)
         body = service_body(desired, base)
         body["name"] = resource
         request = {"service": run_v2.Service.from_json(json.dumps(body)), "allow_missing": base is None}
         op = self._call("UpdateService", lambda: self.client.update_service(
             request=request, retry=None, timeout=_RPC_TIMEOUT))
-        done.append(f"updated service {name}" if base is not None else f"created service {name}")
+        done.append(f"{verb} service {name}" if base is not None else f"created service {name}")
         return self._wait("UpdateService", op, f"update {name}")
 
     def _wait(self, operation: str, op: Any, what: str) -> dict[str, Any]:
@@ -264,7 +322,10 @@ class CloudRunAdapter:
         return False  # pragma: no cover - the loop returns or raises
 
     def delete(self, name: str) -> None:
-        """Delete the service (its revisions and IAM policy go with it).
+        """Delete the service the caller names (its revisions and IAM policy go with it).
+
+        Like the other adapters, ``delete`` deletes what it is told to, whether or not polycloud
+        created it: the ownership mark guards deploys, which would change a service unasked.
 
         Raises:
             NotFoundError: there is no such service.

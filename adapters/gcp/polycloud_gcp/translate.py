@@ -6,6 +6,7 @@ The provider config (what ``translate`` makes and ``live_config`` reads back)::
     @url      the service's https URL (live only)   @service  the live Service JSON (live only)
     @notes    what translate changed on the way (e.g. labels lowercased)
     service:  the Service fields polycloud manages, camelCase with enum names:
+        annotations (only polycloud's ownership mark, ``polycloud.dev/managed-by: polycloud``),
         labels, ingress,
         template: timeout, maxInstanceRequestConcurrency, scaling{minInstanceCount, maxInstanceCount},
                   serviceAccount, executionEnvironment, vpcAccess,
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections.abc import Mapping
 from decimal import ROUND_CEILING, Decimal
 from typing import Any, Literal
 
@@ -34,8 +36,8 @@ from polycloud.plan import ProviderConfig
 from polycloud.spec import Concurrency, FunctionSpec, GcpSettings, Network, ProviderSettings, SecretRef
 from polycloud_gcp.quantity import format_cpu, format_mib, memory_from_quantity, parse_cpu
 
-__all__ = ["CONTAINER", "DEFAULT_MAX_INSTANCES", "INVOKER_ROLE", "PUBLIC_MEMBER", "derived_cpu", "live_config",
-           "service_body", "to_spec", "translate"]
+__all__ = ["CONTAINER", "DEFAULT_MAX_INSTANCES", "INVOKER_ROLE", "OWNER", "OWNER_ANNOTATION", "PUBLIC_MEMBER",
+           "derived_cpu", "is_polycloud", "live_config", "service_body", "to_spec", "translate"]
 
 CONTAINER = "containers[0]"
 """Config key of the serving container (the API's ``template.containers[0]``)."""
@@ -43,6 +45,10 @@ DEFAULT_MAX_INSTANCES = 100
 """Cloud Run's default max instance count: sent when the spec leaves max_instances unset."""
 INVOKER_ROLE = "roles/run.invoker"
 PUBLIC_MEMBER = "allUsers"
+OWNER_ANNOTATION = "polycloud.dev/managed-by"
+"""The Service annotation that marks a service polycloud created (labels are the user's tags)."""
+OWNER = "polycloud"
+"""The value of ``OWNER_ANNOTATION`` on a service of polycloud's."""
 
 _INGRESS = {"public": "INGRESS_TRAFFIC_ALL", "internal": "INGRESS_TRAFFIC_INTERNAL_ONLY",
             "none": "INGRESS_TRAFFIC_NONE"}
@@ -60,6 +66,11 @@ _OUTPUT_ONLY = frozenset({
     "observedGeneration", "terminalCondition", "conditions", "latestReadyRevision", "latestCreatedRevision",
     "trafficStatuses", "uri", "urls", "satisfiesPzs", "reconciling", "etag",
 })
+
+
+def is_polycloud(annotations: Mapping[str, Any] | None) -> bool:
+    """True when a Service's (or a config's) annotations carry polycloud's ownership mark."""
+    return (annotations or {}).get(OWNER_ANNOTATION) == OWNER
 
 
 def derived_cpu(memory: int, limits: ProviderLimits) -> int:
@@ -126,6 +137,7 @@ def translate(spec: FunctionSpec, limits: ProviderLimits, *, project: str | None
         "@id": _service_id(spec.name, project or gcp.project, region or gcp.region),
         "@notes": notes,
         "service": {
+            "annotations": {OWNER_ANNOTATION: OWNER},
             "labels": labels,
             "ingress": _INGRESS[spec.network.ingress],
             "template": {
@@ -225,6 +237,8 @@ def live_config(raw: dict[str, Any], *, public: bool) -> ProviderConfig:
         "@url": raw.get("uri"),
         "@service": raw,
         "service": {
+            # Only the mark: the user's annotations are kept by every update but are not diffed.
+            "annotations": {k: v for k, v in (raw.get("annotations") or {}).items() if k == OWNER_ANNOTATION},
             "labels": dict(raw.get("labels") or {}),
             "ingress": raw.get("ingress", "INGRESS_TRAFFIC_ALL"),
             "template": {
@@ -262,11 +276,15 @@ def service_body(config: ProviderConfig, base: dict[str, Any] | None = None) -> 
     """The Service JSON to send: ``config``'s managed fields written over ``base`` (the live service).
 
     For a create ``base`` is None. For an update it is the live Service, so fields polycloud does
-    not manage (probes, volumes, traffic, annotations, sidecars...) are kept; its output-only
-    fields and any fixed revision name are dropped.
+    not manage (probes, volumes, traffic, the user's annotations, sidecars...) are kept; its
+    output-only fields and any fixed revision name are dropped. The ownership mark is added to
+    the annotations (the only one polycloud writes).
     """
     managed = config["service"]
     body = {k: copy.deepcopy(v) for k, v in (base or {}).items() if k not in _OUTPUT_ONLY}
+    annotations = {**(body.get("annotations") or {}), **(managed.get("annotations") or {})}
+    if annotations:
+        body["annotations"] = annotations
     body["labels"] = dict(managed["labels"])
     body["ingress"] = managed["ingress"]
     want = managed["template"]
@@ -304,6 +322,9 @@ def _unmanaged_notes(raw: dict[str, Any]) -> list[str]:
             notes.append(f"the {what} is not part of a spec; redeploying keeps it")
     if template.get("volumes"):
         notes.append("volumes are not part of a spec; redeploying keeps them")
+    theirs = sorted(k for k in raw.get("annotations") or {} if k != OWNER_ANNOTATION)
+    if theirs:
+        notes.append(f"annotations ({', '.join(theirs)}) are not part of a spec; redeploying keeps them")
     if raw.get("scaling", {}).get("minInstanceCount") or raw.get("scaling", {}).get("scalingMode") == "MANUAL":
         notes.append("service-level scaling (minimum or manual instances) is not part of a spec")
     return notes
