@@ -23,7 +23,7 @@ def providers_flag(value: str | None) -> list[str] | None:
     from polycloud import registry
 
     names = [registry.canonical(p) for p in value.split(",") if p.strip()]
-    unknown = [n for n in names if n not in registry.available()]
+    unknown = [n for n in names if not registry.is_builtin(n) and n not in registry.available()]
     if unknown:
         raise UsageError(f"unknown provider {', '.join(unknown)}; known: {', '.join(registry.available())} "
                          "(aliases: aws, azure, gcp)")

@@ -7,19 +7,24 @@ The adapters shipped with polycloud register themselves the same way a third-par
 from __future__ import annotations
 
 import functools
+import importlib
 from importlib.metadata import EntryPoint, PackageNotFoundError, entry_points, version
 from typing import Any
 
 from polycloud.adapter import Adapter
 from polycloud.errors import InvalidAdapterError, MissingDependencyError, UnknownProviderError
 
-__all__ = ["ALIASES", "GROUP", "available", "canonical", "create", "load", "register", "sdk_status"]
+__all__ = ["ALIASES", "GROUP", "available", "canonical", "create", "is_builtin", "load", "register", "sdk_status"]
 
 GROUP = "polycloud.adapters"
 ALIASES: dict[str, str] = {"aws": "aws-lambda", "azure": "azure-functions", "gcp": "gcp-cloud-run",
                            "lambda": "aws-lambda", "cloud-run": "gcp-cloud-run", "cloudrun": "gcp-cloud-run"}
 _INSTALL_HINTS = {"aws-lambda": "polycloud[aws]", "azure-functions": "polycloud[azure]",
                   "gcp-cloud-run": "polycloud[gcp]"}
+_BUILTIN = {"aws-lambda": "polycloud_aws:LambdaAdapter", "azure-functions": "polycloud_azure:AzureFunctionsAdapter",
+            "gcp-cloud-run": "polycloud_gcp:CloudRunAdapter"}
+"""The adapters shipped in polycloud's wheel, loaded without scanning every installed package's
+metadata (they are registered as entry points too, like any third-party adapter)."""
 _overrides: dict[str, type[Adapter]] = {}
 
 
@@ -32,6 +37,11 @@ def canonical(name: str) -> str:
     """The provider key for a key or alias (``aws`` -> ``aws-lambda``); unknown names unchanged."""
     key = name.strip().lower()
     return ALIASES.get(key, key)
+
+
+def is_builtin(name: str) -> bool:
+    """True for the adapters shipped with polycloud (known without reading package metadata)."""
+    return canonical(name) in _BUILTIN
 
 
 def available() -> list[str]:
@@ -66,6 +76,15 @@ def load(name: str) -> type[Adapter]:
     key = canonical(name)
     if key in _overrides:
         return _overrides[key]
+    if key in _BUILTIN:
+        module, _, attribute = _BUILTIN[key].partition(":")
+        try:
+            cls = getattr(importlib.import_module(module), attribute)
+        except ImportError as exc:
+            raise MissingDependencyError(f"a dependency of the {key} adapter", _INSTALL_HINTS[key]) from exc
+        except AttributeError as exc:
+            raise InvalidAdapterError(f"{_BUILTIN[key]} does not exist: {exc}") from exc
+        return _validate(cls, key, _BUILTIN[key])
     ep = _entry_points().get(key)
     if ep is None:
         if key in _INSTALL_HINTS:
