@@ -7,24 +7,12 @@ from typing import Any
 
 import pytest
 
-from polycloud import FunctionSpec, ProviderError, SpecError, ThrottledError, deploy, export, plan
+from polycloud import ProviderError, SpecError, ThrottledError, deploy, export, plan
 from polycloud.retry import RetryPolicy
 from polycloud_aws import LambdaAdapter
 
 from .conftest import IMAGE, REGION
-
-
-def _spec(**changes: Any) -> FunctionSpec:
-    data: dict[str, Any] = {
-        "name": "orders", "image": IMAGE, "port": 8081, "memory": "1536MiB", "timeout": "90s",
-        "architecture": "arm64", "ephemeral_storage": "1GiB",
-        "concurrency": {"min_instances": 0, "max_instances": 25},
-        "environment": {"LOG_LEVEL": "info"},
-        "tags": {"team": "payments"},
-        "providers": {"aws": {"region": REGION}},
-    }
-    data.update(changes)
-    return FunctionSpec.model_validate(data)
+from .conftest import make_spec as _spec
 
 
 def test_every_field_is_visible_in_lambda(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
