@@ -137,7 +137,8 @@ def _parser() -> argparse.ArgumentParser:
 
     def cloud(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
-        command.add_argument("--provider", "-p", required=name != "migrate", help="aws, azure or gcp")
+        if name != "migrate":
+            command.add_argument("--provider", "-p", required=True, help="aws, azure or gcp")
         command.add_argument("--format", "-f", choices=("text", "json"), default="text")
         command.add_argument("--set", action="append", metavar="KEY=VALUE", help="adapter setting")
         command.add_argument("--region")
@@ -170,7 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--from", dest="source", required=True)
     migrate.add_argument("--to", dest="target", required=True)
     migrate.add_argument("--target-setting", action="append", metavar="KEY=VALUE",
-                         help="providers.<target> setting, e.g. region=europe-west1")
+                         help="providers.<target> value of the new spec, e.g. region=europe-west1 "
+                              "(--set, --region... apply to reading the source)")
+    migrate.add_argument("--target-set", action="append", metavar="KEY=VALUE",
+                         help="adapter setting for the target, e.g. adopt=true")
     migrate.add_argument("--image", help="image for the target provider")
     migrate.add_argument("--dry-run", action="store_true")
 

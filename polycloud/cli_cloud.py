@@ -11,12 +11,13 @@ from polycloud.cli_common import (
     EXIT_FINDINGS,
     EXIT_OK,
     EXIT_PROVIDER,
+    EXIT_USAGE,
     UsageError,
     emit,
     limits_flag,
     providers_flag,
 )
-from polycloud.errors import ProviderError, SpecError
+from polycloud.errors import AdapterError, ProviderError, SpecError
 
 __all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox"]
 
@@ -132,11 +133,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
             raise UsageError(f"--target-setting takes KEY=VALUE, not {item!r}")
         target_section[key.replace("-", "_")] = value
     source_settings = _settings(args, source)
-    target_settings = {}
-    if args.sandbox:
-        from polycloud.testing.sandbox import sandbox_settings
-
-        target_settings = sandbox_settings(target)
+    target_settings = _settings(argparse.Namespace(set=args.target_set, sandbox=args.sandbox), target)
     result, imported = migrate(args.name, source, target, source_settings=source_settings,
                                target_settings=target_settings, providers=target_section, image=args.image,
                                dry_run=args.dry_run)
@@ -151,25 +148,28 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """`polycloud sandbox FILE...`: deploy, redeploy and export on the offline fakes."""
-    from polycloud.testing.sandbox import rehearse
+    from polycloud.source import UNREADABLE
+    from polycloud.testing.sandbox import Rehearsal, rehearse
     from polycloud.validate import load_input, target_providers
 
-    rows, code = [], EXIT_OK
-    for path in args.files:
-        spec, _ = load_input(path)
+    rows: list[Rehearsal] = []
+    code = EXIT_OK
+    for path in args.files:  # one bad file or provider never hides the others' rows
+        try:
+            spec, _ = load_input(path)
+        except SpecError as exc:
+            code = max(code, EXIT_USAGE if any(f.rule == UNREADABLE for f in exc.report) else EXIT_FINDINGS)
+            rows.append(Rehearsal(file=path, provider="-", error="; ".join(f.describe() for f in exc.report)))
+            continue
         for provider in target_providers(spec, providers_flag(args.provider)):
             try:
                 rows.append(rehearse(path, provider))
             except SpecError as exc:
                 code = max(code, EXIT_FINDINGS)
-                from polycloud.testing.sandbox import Rehearsal
-
                 rows.append(Rehearsal(file=path, provider=provider, error="; ".join(
                     f.describe() for f in exc.report.errors)))
-            except ProviderError as exc:
-                code = EXIT_PROVIDER
-                from polycloud.testing.sandbox import Rehearsal
-
+            except (ProviderError, AdapterError) as exc:
+                code = EXIT_PROVIDER if isinstance(exc, ProviderError) else max(code, EXIT_USAGE)
                 rows.append(Rehearsal(file=path, provider=provider, error=str(exc)))
     if args.format == "json":
         emit(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")

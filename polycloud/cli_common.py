@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -43,11 +44,15 @@ def limits_flag(path: str | None) -> dict[str, Any] | None:
 
 
 def emit(text: str, output: str | None = None) -> None:
-    """Write ``text`` to ``output`` (a file) or stdout."""
+    """Write ``text`` to ``output`` (a file, replaced only once complete) or stdout."""
     if output:
+        target = Path(output)
+        partial = target.with_name(f".{target.name}.partial")
         try:
-            Path(output).write_text(text, encoding="utf-8")
+            partial.write_text(text, encoding="utf-8")
+            os.replace(partial, target)
         except OSError as exc:
+            partial.unlink(missing_ok=True)
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)

@@ -16,7 +16,7 @@ from polycloud.findings import Report
 from polycloud.limits import load_limits
 from polycloud.plan import Deployment, Plan, make_plan
 from polycloud.source import SpecSource, findings_from_validation
-from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
+from polycloud.spec import PROVIDER_SECTIONS, SECTION_MODELS, FunctionSpec
 from polycloud.validate import SpecInput, load_input
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
@@ -55,15 +55,36 @@ def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adap
     return [f.describe() for f in report]
 
 
+def _with_settings(spec: FunctionSpec, adapter: Adapter, settings: Mapping[str, Any]) -> FunctionSpec:
+    """The spec as the adapter will deploy it: settings given outside the spec (``region=``, ``--project``)
+    replace its ``providers.<section>`` values, so the checks see what the deploy will use."""
+    section = getattr(adapter, "section", None)
+    model = SECTION_MODELS.get(section or "")
+    if section is None or model is None:
+        return spec
+    given = {k: v for k, v in settings.items() if k in model.model_fields and isinstance(v, str)}
+    if not given:
+        return spec
+    current = getattr(spec.providers, section)
+    merged = {**(current.model_dump(exclude_unset=True) if current else {}), **given}
+    return spec.model_copy(update={"providers": spec.providers.model_copy(
+        update={section: model.model_validate(merged)})})
+
+
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
              settings: Mapping[str, Any]) -> tuple[Adapter, Plan]:
     loaded, source = load_input(spec)
     adapter = _adapter(provider, loaded, settings)
-    findings = _refuse_invalid(loaded, source, adapter, limits)
-    desired = adapter.translate(loaded)
-    the_plan = make_plan(adapter.name, loaded.name, desired, adapter.read(loaded.name))
+    effective = _with_settings(loaded, adapter, settings)
+    findings = _refuse_invalid(effective, source, adapter, limits)
+    desired = adapter.translate(effective)
+    live = adapter.read(effective.name)
+    the_plan = make_plan(adapter.name, effective.name, desired, live)
     # Warnings are never dropped silently: they travel with the plan and the result.
     the_plan.notes = findings + list(desired.get("@notes") or [])
+    if live is not None and live.get("@owned") is False:
+        the_plan.notes.append(f"{adapter.name} {effective.name} exists but polycloud did not create it: deploying "
+                              "it needs adopt=True (CLI: --set adopt=true), which takes it over")
     return adapter, the_plan
 
 

@@ -9,6 +9,7 @@ deep-merge their own overrides (``--limits FILE``) so a stale limit never blocks
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import json
 from collections.abc import Mapping
@@ -144,6 +145,17 @@ def load_limits(provider: str, overrides: Mapping[str, Any] | None = None) -> Pr
     return ProviderLimits.model_validate(_deep_merge(_raw(provider), own))
 
 
+def _dates_as_text(value: Any) -> Any:
+    """YAML reads an unquoted ``as_of: 2026-11-27`` as a date; limits keep dates as text."""
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
+
+
 def read_overrides(path: str | Path) -> dict[str, Any]:
     """Read a limits-overrides file (JSON or YAML) keyed by provider key (or alias, e.g. ``aws``).
 
@@ -166,7 +178,7 @@ def read_overrides(path: str | Path) -> dict[str, Any]:
         raise ValueError(f"{path}{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
         raise ValueError(f"{path}: a limits file maps provider keys (e.g. 'aws-lambda') to overrides")
-    data = {canonical(str(key)): value for key, value in data.items()}
+    data = {canonical(str(key)): _dates_as_text(value) for key, value in data.items()}
     known = sorted(p.stem for p in (schemas_dir() / "limits").glob("*.json"))
     unknown = sorted(set(data) - set(known))
     if unknown:  # an override that matches nothing would be ignored without a word

@@ -27,7 +27,8 @@ def redact(path: str, value: Any) -> Any:
         return {k: redact(f"{path}.{k}", v) for k, v in value.items()}
     if not isinstance(value, str) or not value or _REFERENCE.match(value):
         return value
-    name = path.rsplit(".", 1)[-1]
+    parts = path.split(".")
+    name = parts[-2] if parts[-1] == "value" and len(parts) > 1 else parts[-1]  # Cloud Run: env.NAME.value
     if _SECRET_NAME.search(name) or _INLINE_SECRET.search(value):
         return REDACTED
     return value

@@ -127,6 +127,10 @@ class GcpSettings(_Model):
     execution_environment: Literal["gen1", "gen2"] | None = None
 
 
+SECTION_MODELS: dict[str, type[BaseModel]] = {"aws": AwsSettings, "azure": AzureSettings, "gcp": GcpSettings}
+"""Section name under ``providers:`` -> its settings model."""
+
+
 class ProviderSettings(_Model):
     """Per-provider settings; only what a provider needs."""
 

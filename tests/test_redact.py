@@ -61,3 +61,36 @@ def test_plan_output_never_prints_secret_values(tmp_path, capsys: pytest.Capture
                 "new": "<redacted>"} in changes
     finally:
         sandbox.reset()
+
+
+CLOUD_SPEC = """\
+name: redact-me
+image: {image}
+environment:
+  DB_PASSWORD: hunter2
+  API_TOKEN: tok-123
+  LOG_LEVEL: debug
+network: {{auth: none}}
+providers:
+  {section}: {settings}
+"""
+
+
+@pytest.mark.parametrize(("provider", "section", "image", "settings"), [
+    ("azure", "azure", "acme.azurecr.io/app:1",
+     "{subscription_id: 00000000-0000-0000-0000-000000000000, resource_group: rg, location: westeurope}"),
+    ("gcp", "gcp", "europe-docker.pkg.dev/acme/r/app:1", "{project: acme, region: europe-west1}"),
+])
+def test_plan_output_redacts_on_every_cloud(tmp_path, capsys: pytest.CaptureFixture[str], provider: str,
+                                            section: str, image: str, settings: str) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(CLOUD_SPEC.format(image=image, section=section, settings=settings))
+    sandbox.reset()
+    try:
+        for fmt in ("text", "json"):
+            assert main(["-q", "plan", str(spec), "-p", provider, "--sandbox", "--format", fmt]) == 0
+            out = capsys.readouterr().out
+            assert "hunter2" not in out and "tok-123" not in out
+            assert "debug" in out and "<redacted>" in out
+    finally:
+        sandbox.reset()

@@ -145,5 +145,5 @@ def sandbox_settings(stack: Any, region: str = "us-east-1") -> dict[str, Any]:
     stack.enter_context(mock_aws(config={"lambda": {"use_docker": False}}))
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     client = boto3.client("lambda", region_name=region, config=config)
-    return {"client": client, "iam_client": boto3.client("iam", region_name=region), "region": region,
+    return {"client": client, "iam_client": boto3.client("iam", region_name=region),
             "retry": RetryPolicy.no_wait(), "waiter_delay": 0}
