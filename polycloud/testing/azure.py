@@ -124,6 +124,12 @@ class FakeArmWeb(LongRunningOperations, FakeService):
         code = FAULT_CODES.get(status, f"HttpStatus{status}")
         return {"error": {"code": code, "message": f"Injected fault: HTTP {status}."}}
 
+    def is_read(self, request: FakeRequest) -> bool:
+        """GET and HEAD, and ARM's reads sent as POST: a path ending in ``/list`` (``config/appsettings/list``
+        returns the app settings and changes nothing), so ``writes`` leaves them out."""
+        return super().is_read(request) or (request.method == "POST"
+                                             and request.path.rstrip("/").lower().endswith("/list"))
+
     # -- routing --------------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse | Fault:
         """Answer one request, with an ``x-ms-request-id`` header like ARM (a dropped connection has none)."""

@@ -39,7 +39,8 @@ class FakeRequest:
 
     @property
     def is_write(self) -> bool:
-        """True for anything but GET/HEAD."""
+        """True for anything but GET/HEAD, by the verb alone (``FakeService.is_read`` knows the API's
+        reads sent with another verb)."""
         return self.method not in ("GET", "HEAD")
 
 
@@ -124,10 +125,20 @@ class FakeService(abc.ABC):
         """Fail the next ``count`` calls with ``status`` (or a dropped connection)."""
         self._faults.extend(Fault(status=status, retry_after=retry_after, drop=drop) for _ in range(count))
 
+    def is_read(self, request: FakeRequest) -> bool:
+        """True for a request that cannot change state: GET/HEAD here; a subclass adds its API's reads
+        sent with another verb (ARM's ``POST .../list``)."""
+        return not request.is_write
+
+    @property
+    def reads(self) -> list[FakeRequest]:
+        """The calls that only read (``is_read``)."""
+        return [c for c in self.calls if self.is_read(c)]
+
     @property
     def writes(self) -> list[FakeRequest]:
-        """The calls that could change state."""
-        return [c for c in self.calls if c.is_write]
+        """The calls that could change state: every call ``is_read`` does not count as a read."""
+        return [c for c in self.calls if not self.is_read(c)]
 
     def reset_calls(self) -> None:
         """Forget the call log (state stays)."""

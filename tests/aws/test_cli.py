@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from polycloud import load_spec
+from polycloud import export, load_spec
 from polycloud.cli import main
+from polycloud.errors import AdapterError
 
 from .conftest import IMAGE, REGION
 
@@ -87,6 +88,33 @@ def test_api_failure_exits_3_with_code_and_request_id(server_env: str,
     err = capsys.readouterr().err
     assert "aws-lambda GetFunction" not in err or "ResourceNotFound" in err
     assert "no-such-fn" in err
+
+
+def test_no_region_exits_2_naming_where_to_set_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for key in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_PROFILE", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))  # no region in an AWS config either
+    assert main(["export", "x", "-p", "aws"]) == 2
+    err = capsys.readouterr().err
+    assert "AWS region is not set" in err and "NoRegionError" not in err
+    assert "providers.aws.region" in err and "--region" in err and "AWS_DEFAULT_REGION" in err
+    with pytest.raises(AdapterError, match="providers.aws.region"):
+        export("x", "aws")
+
+
+def test_a_name_botocore_refuses_exits_2_without_a_call(capsys: pytest.CaptureFixture[str]) -> None:
+    from polycloud.testing import sandbox
+
+    sandbox.reset()
+    try:
+        sandbox.sandbox_settings("aws-lambda")
+        assert main(["export", "", "-p", "aws", "--sandbox"]) == 2
+        err = capsys.readouterr().err
+        assert "GetFunction was not sent to AWS" in err and "FunctionName" in err and "function name" in err
+        assert sandbox.fakes["aws-lambda"].calls == []  # refused by botocore before the call
+    finally:
+        sandbox.reset()
 
 
 def test_zip_function_is_neither_deployed_over_nor_exported(server_env: str, spec_file: Path,

@@ -82,6 +82,21 @@ def test_image_function_polycloud_did_not_create_is_refused_unless_adopted(
     assert deploy(make_spec(), "aws", **adapter_settings).action == "unchanged"
 
 
+def test_read_says_whether_polycloud_created_the_function(aws: dict[str, Any],
+                                                          adapter_settings: dict[str, Any]) -> None:
+    adapter = LambdaAdapter(**adapter_settings)
+    _image_function(aws)
+    live = adapter.read("orders")
+    assert live is not None and live["@owned"] is False
+    planned = plan(make_spec(), adapter)
+    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert any("polycloud did not create it" in note for note in planned.notes)
+    deploy(make_spec(name="fresh"), adapter)
+    created = adapter.read("fresh")
+    assert created is not None and created["@owned"] is True
+    assert not any("did not create" in note for note in plan(make_spec(name="fresh"), adapter).notes)
+
+
 def test_a_function_made_by_hand_while_creating_is_not_taken_over(aws: dict[str, Any],
                                                                   adapter_settings: dict[str, Any]) -> None:
     adapter = LambdaAdapter(**adapter_settings)

@@ -9,7 +9,6 @@ import pytest
 
 from polycloud import FunctionSpec
 from polycloud.testing.azure import DEFAULT_SUBSCRIPTION, FakeArmWeb, sandbox_settings
-from polycloud.testing.fakes import FakeRequest
 from polycloud_azure import AzureFunctionsAdapter
 
 SUB = DEFAULT_SUBSCRIPTION
@@ -18,7 +17,6 @@ LOCATION = "westeurope"
 IMAGE = "acme.azurecr.io/hello:1"
 SUBNET = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Network/virtualNetworks/vnet/subnets/fn"
 SECRET_URI = "https://kv-acme.vault.azure.net/secrets/db-password"
-LIST_SETTINGS = "/config/appsettings/list"
 
 FULL_SPEC: dict[str, Any] = {
     "name": "contract-fn",
@@ -36,14 +34,9 @@ FULL_SPEC: dict[str, Any] = {
 }
 
 
-def is_write(call: FakeRequest) -> bool:
-    """A call that can change state: the fake counts POST appsettings/list as one, ARM does not."""
-    return call.is_write and not call.path.endswith(LIST_SETTINGS)
-
-
 def writes(fake: FakeArmWeb) -> list[str]:
     """``METHOD resource-path`` of every write, e.g. ``PUT sites/contract-fn/config/appsettings``."""
-    return [f"{c.method} {c.path.split('/Microsoft.Web/')[-1]}" for c in fake.calls if is_write(c)]
+    return [f"{c.method} {c.path.split('/Microsoft.Web/')[-1]}" for c in fake.writes]
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import subprocess
 import sys
 import time
@@ -9,6 +11,7 @@ import uuid
 from typing import Any
 
 import pytest
+from azure.core.exceptions import ClientAuthenticationError
 
 from polycloud import FunctionSpec, SpecError, deploy, export, plan
 from polycloud.errors import (
@@ -25,14 +28,14 @@ from polycloud.testing.azure import FakeArmWeb, FakeCredential, sandbox_settings
 from polycloud.testing.fakes import FakeRequest, FakeResponse, Fault
 from polycloud_azure import AzureFunctionsAdapter
 
-from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write, writes
+from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, writes
 
 PLAN_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/serverfarms/contract-fn-plan"
 CREATE_WRITES = ["PUT serverfarms/contract-fn-plan", "PUT sites/contract-fn"]
 
 
 def _reads(fake: FakeArmWeb) -> int:
-    return sum(1 for c in fake.calls if not is_write(c))
+    return len(fake.reads)
 
 
 # -- what a deploy stores --------------------------------------------------------------------------
@@ -188,6 +191,85 @@ def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missin
         deploy(bare, AzureFunctionsAdapter(**settings))
     assert str(caught.value).endswith(flag)  # the CLI flag that sets it
     assert writes(fake) == []
+
+
+def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -> None:
+    settings = {"subscription_id": SUB, "resource_group": RG, "credential": FakeCredential(),
+                "retry": RetryPolicy.no_wait()}
+    bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
+                                                                             "subnet_id": SUBNET}}})
+    for attempt in (plan, lambda *a: deploy(*a, dry_run=True), deploy):
+        with pytest.raises(AdapterError, match="providers.azure.location") as caught:
+            attempt(bare, AzureFunctionsAdapter(**settings))
+        assert str(caught.value).endswith("(CLI: --set location=REGION)")
+    assert fake.calls == []
+
+
+def test_a_name_that_is_not_an_app_name_is_refused_before_any_call(adapter: AzureFunctionsAdapter,
+                                                                   fake: FakeArmWeb) -> None:
+    for name in ("", "a/b"):
+        with pytest.raises(AdapterError, match="is not a function app name"):
+            export(name, adapter)
+        with pytest.raises(AdapterError, match="is not a function app name"):
+            adapter.delete(name)
+    assert fake.calls == []
+
+
+# -- credentials -----------------------------------------------------------------------------------
+class _SignedOut:
+    """A TokenCredential that cannot get a token, as a credential chain with nothing to sign in with."""
+
+    def get_token(self, *scopes: str, **kwargs: Any) -> Any:
+        raise ClientAuthenticationError("SignedOutCredential failed to retrieve a token.\nAttempted: a\n\tb: c")
+
+
+_HINT = "sign in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, or pass credential="
+
+
+def test_a_credential_that_cannot_get_a_token_is_a_short_auth_error(fake: FakeArmWeb, spec: FunctionSpec) -> None:
+    adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION,
+                                    credential=_SignedOut(), retry=RetryPolicy.no_wait())
+    for attempt in (plan, deploy):
+        with pytest.raises(AuthError) as caught:
+            attempt(spec, adapter)
+        message = str(caught.value)
+        assert message == ("azure-functions WebApps_Get failed (code ClientAuthenticationError): SignedOutCredential "
+                           f"failed to retrieve a token; {_HINT}")
+        assert isinstance(caught.value.__cause__, ClientAuthenticationError)
+    assert fake.calls == []  # no request went out without a token
+
+
+def test_default_credential_failure_is_not_logged_twice(fake: FakeArmWeb, spec: FunctionSpec,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """A real DefaultAzureCredential with only offline sources and none configured: azure-identity logs a
+    multi-line WARNING before raising; the adapter keeps that logger quiet only while it calls Azure."""
+    from azure.identity import DefaultAzureCredential
+
+    for key in [k for k in os.environ if k.startswith("AZURE_")]:
+        monkeypatch.delenv(key)
+    offline = {f"exclude_{source}_credential": True for source in (
+        "workload_identity", "managed_identity", "shared_token_cache", "visual_studio_code", "cli", "powershell",
+        "developer_cli", "interactive_browser")}
+    identity = logging.getLogger("azure.identity")
+    assert identity.level == logging.NOTSET
+    adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION,
+                                    credential=DefaultAzureCredential(**offline), retry=RetryPolicy.no_wait())
+    with pytest.raises(AuthError) as caught:
+        plan(spec, adapter)
+    assert str(caught.value).endswith(f"DefaultAzureCredential failed to retrieve a token from the included "
+                                      f"credentials; {_HINT}")
+    assert [r for r in caplog.records if r.name.startswith("azure.identity")] == []
+    assert identity.level == logging.NOTSET  # restored: global logging is left as it was
+
+    identity.setLevel(logging.WARNING)  # configured by the user: left alone, so the warning shows
+    try:
+        with pytest.raises(AuthError):
+            plan(spec, adapter)
+        assert any(r.name.startswith("azure.identity") and r.levelno == logging.WARNING for r in caplog.records)
+        assert identity.level == logging.WARNING
+    finally:
+        identity.setLevel(logging.NOTSET)
 
 
 # -- API errors ------------------------------------------------------------------------------------

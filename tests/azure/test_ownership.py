@@ -207,6 +207,21 @@ def test_an_app_polycloud_did_not_create_is_not_taken_over(settings: dict[str, A
     assert fake.app_settings(RG, "contract-fn") == {"THEIRS": "1"}
 
 
+def test_read_says_whether_polycloud_created_the_app(settings: dict[str, Any], fake: FakeArmWeb) -> None:
+    adapter = AzureFunctionsAdapter(**settings)
+    _make_plan(fake)
+    _make_site(fake, "contract-fn")
+    live = adapter.read("contract-fn")
+    assert live is not None and live["@owned"] is False
+    planned = plan(_spec(azure={"plan_name": "shared-ep"}), adapter)
+    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert any("polycloud did not create it" in note for note in planned.notes)
+    deploy(_spec(name="fresh-fn"), adapter)
+    created = adapter.read("fresh-fn")
+    assert created is not None and created["@owned"] is True
+    assert not any("did not create" in note for note in plan(_spec(name="fresh-fn"), adapter).notes)
+
+
 def test_adopt_takes_an_app_over_and_tags_it(settings: dict[str, Any], fake: FakeArmWeb) -> None:
     _make_plan(fake)
     _make_site(fake, "contract-fn")

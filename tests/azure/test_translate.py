@@ -13,7 +13,7 @@ from polycloud.testing.azure import FakeArmWeb
 from polycloud_azure import AzureFunctionsAdapter
 from polycloud_azure.translate import burst_needed, format_timespan, parse_timespan
 
-from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET, is_write
+from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET
 
 PLAN_ID = f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/serverfarms/contract-fn-plan"
 KV_REF = f"@Microsoft.KeyVault(SecretUri={SECRET_URI})"
@@ -71,7 +71,7 @@ def _spec(**changes: Any) -> FunctionSpec:
 
 
 def _bodies(fake: FakeArmWeb) -> list[tuple[str, str, Any]]:
-    return [(c.method, c.path.split("/Microsoft.Web/")[-1], c.body) for c in fake.calls if is_write(c)]
+    return [(c.method, c.path.split("/Microsoft.Web/")[-1], c.body) for c in fake.writes]
 
 
 # -- golden request bodies -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from polycloud import ConflictError, deploy, export, plan
+from polycloud.errors import AdapterError
 from polycloud.testing.gcp import FakeCloudRun, fast_polling
 from polycloud_gcp import CloudRunAdapter
 
@@ -95,6 +96,28 @@ def test_a_service_polycloud_did_not_create_is_refused_before_any_write(fake: Fa
     assert fake.writes == []
     assert _stored(fake) == before
     assert fake.iam_policy(PROJECT, REGION, "hello") == {"version": 1, "etag": "ACAB"}
+
+
+def test_read_says_whether_polycloud_created_the_service(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
+    adapter = CloudRunAdapter(**settings)
+    _made_by_hand(fake)
+    live = adapter.read("hello")
+    assert live is not None and live["@owned"] is False
+    planned = plan(small_spec(), adapter)
+    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert any("polycloud did not create it" in note for note in planned.notes)
+    deploy(small_spec(name="fresh"), adapter)
+    created = adapter.read("fresh")
+    assert created is not None and created["@owned"] is True
+    assert not any("did not create" in note for note in plan(small_spec(name="fresh"), adapter).notes)
+
+
+def test_a_name_that_is_not_a_service_id_is_refused_before_any_call(fake: FakeCloudRun,
+                                                                    settings: dict[str, Any]) -> None:
+    for name in ("", "a/b"):
+        with pytest.raises(AdapterError, match="is not a Cloud Run service name"):
+            export(name, "gcp", **settings)
+    assert fake.calls == []
 
 
 def test_adopt_marks_the_service_and_says_so(fake: FakeCloudRun, settings: dict[str, Any]) -> None:

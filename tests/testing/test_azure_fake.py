@@ -254,6 +254,19 @@ def test_list_and_replace_app_settings(client, fake):
     assert client.web_apps.list_application_settings(RG, "app1").properties == {"B": "2"}
 
 
+def test_post_appsettings_list_is_a_read_and_restart_a_write(client, fake):
+    new_plan(client)
+    new_site(client)
+    fake.reset_calls()
+    client.web_apps.list_application_settings(RG, "app1")
+    client.web_apps.get(RG, "app1")
+    assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in fake.reads] == [("POST", "list"), ("GET", "app1")]
+    assert fake.writes == []
+    client.web_apps.restart(RG, "app1")
+    assert [(c.method, c.path.rsplit("/", 1)[-1]) for c in fake.writes] == [("POST", "restart")]
+    assert len(fake.reads) + len(fake.writes) == len(fake.calls)
+
+
 def test_site_config_get_patch_and_put(client, fake):
     new_plan(client)
     new_site(client)

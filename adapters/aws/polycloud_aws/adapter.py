@@ -19,7 +19,13 @@ from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_aws import rules
 from polycloud_aws.concurrency import publish, retire_alias, sync_concurrency
-from polycloud_aws.errors import PROVIDER, map_sdk_error, map_sdk_error_role_propagating, translate_errors
+from polycloud_aws.errors import (
+    PROVIDER,
+    map_sdk_error,
+    map_sdk_error_role_propagating,
+    translate_errors,
+    usage_error,
+)
 from polycloud_aws.roles import ensure_role
 from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, STAMP_PREFIX, live_config, to_spec, translate
 from polycloud_aws.url import PUBLIC_STATEMENTS, read_url, sync_url
@@ -73,8 +79,9 @@ class LambdaAdapter:
         except ImportError as exc:
             raise MissingDependencyError("boto3", self.extra) from exc
         session = self._session or boto3.session.Session()
-        with translate_errors(f"create {service} client"):
-            return session.client(service, region_name=self._region)
+        operation = f"create {service} client"
+        with translate_errors(operation):
+            return _checked(operation, lambda: session.client(service, region_name=self._region))
 
     @property
     def client(self) -> Any:
@@ -95,8 +102,13 @@ class LambdaAdapter:
 
         ``role_propagating``: polycloud has just created or changed the execution role, so Lambda's
         complaint that it lacks the VPC permissions is IAM propagation, worth waiting out.
+
+        Raises:
+            AdapterError: botocore refused a parameter before sending anything (the caller's input).
+            ProviderError: the call failed.
         """
-        return self.retry.run(operation, fn, map_sdk_error_role_propagating if role_propagating else map_sdk_error)
+        mapper = map_sdk_error_role_propagating if role_propagating else map_sdk_error
+        return self.retry.run(operation, lambda: _checked(operation, fn), mapper)
 
     # -- pure --------------------------------------------------------------------------
     def check(self, spec: FunctionSpec, limits: ProviderLimits | None = None) -> list[Finding]:
@@ -116,6 +128,8 @@ class LambdaAdapter:
     # -- I/O ---------------------------------------------------------------------------
     def read(self, name: str) -> ProviderConfig | None:
         """The live function in the shape ``translate`` makes, or None when it does not exist.
+
+        ``@owned`` says whether polycloud's mark is its description (else a deploy needs ``adopt``).
 
         Raises:
             ConflictError: the function exists but is a Zip package, which polycloud neither
@@ -142,6 +156,7 @@ class LambdaAdapter:
             public=set(statements) == set(PUBLIC_STATEMENTS),
         )
         config["@id"] = function.get("FunctionArn")
+        config["@owned"] = function.get("Description") == OWNER_MARK
         config["@url"] = (url or {}).get("FunctionUrl")
         config["@role"] = function.get("Role")
         config["@alias"] = alias
@@ -276,6 +291,18 @@ class LambdaAdapter:
     def delete(self, name: str) -> None:
         """Delete the function (its URL, aliases and concurrency settings go with it)."""
         self.call("DeleteFunction", lambda: self.client.delete_function(FunctionName=name))
+
+
+def _checked(operation: str, fn: Callable[[], T]) -> T:
+    """Run ``fn``; a botocore error that is the caller's input (no region, a parameter botocore refuses
+    before sending) becomes an AdapterError, which is not retried."""
+    try:
+        return fn()
+    except Exception as exc:
+        usage = usage_error(exc, operation)
+        if usage is None:
+            raise
+        raise usage from exc
 
 
 def _refuse_zip(name: str, function: dict[str, Any], raw: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any, Final
 
 from polycloud.errors import (
+    AdapterError,
     AuthError,
     ConflictError,
     NotFoundError,
@@ -14,7 +15,8 @@ from polycloud.errors import (
     translating,
 )
 
-__all__ = ["PROVIDER", "is_in_progress", "map_sdk_error", "map_sdk_error_role_propagating", "translate_errors"]
+__all__ = ["PROVIDER", "is_in_progress", "map_sdk_error", "map_sdk_error_role_propagating", "translate_errors",
+           "usage_error"]
 
 PROVIDER = "aws-lambda"
 
@@ -112,6 +114,28 @@ def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderE
         return _waiter_error(exc, operation)
     if isinstance(exc, BotoCoreError):  # no API response: region, parameters...
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, code=type(exc).__name__)
+    return None
+
+
+def usage_error(exc: Exception, operation: str) -> AdapterError | None:
+    """An AdapterError (the CLI's exit 2) for a botocore error that is the caller's input, not the cloud's
+    answer, or None for anything else. Nothing was sent to AWS.
+
+    - NoRegionError: no region from the adapter, the spec, the environment or the AWS config;
+    - ParamValidationError: botocore refused a parameter before sending it (``export ""``).
+    """
+    try:
+        from botocore.exceptions import NoRegionError, ParamValidationError
+    except ImportError:  # an injected client that is not botocore's: nothing of ours to translate
+        return None
+    if isinstance(exc, NoRegionError):
+        return AdapterError("AWS region is not set: add providers.aws.region to the spec, pass region=... "
+                            "(CLI: --region REGION), or set AWS_DEFAULT_REGION (or a region in the AWS config)")
+    if isinstance(exc, ParamValidationError):
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        detail = "; ".join(lines[1:] or lines)
+        return AdapterError(f"{operation} was not sent to AWS: {detail}. Check the function name and settings "
+                            "given (a Lambda function name is 1 to 64 letters, digits, hyphens or underscores)")
     return None
 
 

@@ -11,6 +11,7 @@ The provider config (what ``translate`` makes and ``live_config`` reads back) is
     concurrency: reserved (max_instances), provisioned (min_instances, on the alias)
     url:         AuthType, Qualifier (the alias), Public (None when ingress is not public)
     @notes       what a deploy leaves to the user (translate only)
+    @owned       read only: True when the Description is polycloud's mark, False when it is not
 """
 
 from __future__ import annotations

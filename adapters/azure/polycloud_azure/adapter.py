@@ -21,7 +21,7 @@ from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_azure import rules
-from polycloud_azure.errors import map_sdk_error
+from polycloud_azure.errors import map_sdk_error, quiet_identity_logs
 from polycloud_azure.read import live_config, to_spec
 from polycloud_azure.translate import (
     OWNER,
@@ -47,6 +47,15 @@ T = TypeVar("T")
 
 _CLI_FLAGS = {"subscription_id": "--subscription SUB", "resource_group": "--resource-group RG",
               "location": "--set location=REGION"}
+
+
+def _site_name(name: str) -> str:
+    """``name`` when it can be a function app name in an ARM path; an empty name would address the
+    resource group's whole list of sites instead."""
+    if not name or "/" in name:
+        raise AdapterError(f"{name!r} is not a function app name: give the app's name (letters, digits and "
+                           "hyphens), not a path")
+    return name
 
 
 def _not_set(field: str) -> AdapterError:
@@ -129,8 +138,13 @@ class AzureFunctionsAdapter:
         return self._client
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:
-        """Run one API call (an ARM operation id names it) under the retry policy, errors translated."""
-        return self.retry.run(operation, fn, map_sdk_error)
+        """Run one API call (an ARM operation id names it) under the retry policy, errors translated.
+
+        The credential gets its token inside the call, so a failed sign-in surfaces here as an AuthError
+        (with how to sign in), and azure-identity's own warning about it is held back meanwhile.
+        """
+        with quiet_identity_logs():
+            return self.retry.run(operation, fn, map_sdk_error)
 
     def _wait(self, operation: str, what: str, start: Callable[[], Any]) -> dict[str, Any]:
         """Start a long-running operation and wait, at most ``lro_timeout`` s, with the client's polling."""
@@ -155,6 +169,8 @@ class AzureFunctionsAdapter:
 
         Raises:
             SpecError: the spec's plan is not one polycloud can create for a container image.
+            AdapterError: no location was given (neither ``location=`` nor ``providers.azure.location``),
+                so ``plan`` fails where ``deploy`` would, before any call.
         """
         try:
             sku = rules.profile_for(spec, self.limits).name
@@ -168,11 +184,14 @@ class AzureFunctionsAdapter:
                 "container image", "providers.azure.plan", self.name, "set providers.azure.plan to EP1, EP2 or EP3",
             )], providers=[self.name]))
         azure = spec.providers.azure
+        location = self._location or (azure.location if azure else None)
+        if not location:
+            raise _not_set("location")
         return translate(
             spec, sku=sku,
             subscription_id=self._subscription_id or (azure.subscription_id if azure else None),
             resource_group=self._resource_group or (azure.resource_group if azure else None),
-            location=self._location or (azure.location if azure else None),
+            location=location,
         )
 
     def to_spec(self, config: ProviderConfig) -> Imported:
@@ -185,6 +204,7 @@ class AzureFunctionsAdapter:
 
         Four reads: GET site, GET config/web, POST appsettings/list (a read despite the verb), GET plan.
         """
+        name = _site_name(name)
         rg = self._setting("resource_group")
         web = self.client.web_apps
         try:
@@ -233,7 +253,7 @@ class AzureFunctionsAdapter:
     def _apply(self, plan: Plan, done: list[str]) -> dict[str, Any] | None:
         desired, live, name = plan.desired, plan.live, plan.name
         rg = self._setting("resource_group")
-        if not desired["site"]["location"]:
+        if not desired["site"]["location"]:  # translate refuses this already; a plan made by hand may not
             raise _not_set("location")
         if live is not None:
             self._check_owner(live, name)
@@ -325,6 +345,7 @@ class AzureFunctionsAdapter:
         Raises:
             NotFoundError: there is no such function app.
         """
+        name = _site_name(name)
         rg = self._setting("resource_group")
         web = self.client.web_apps
         site = dict(self._call("WebApps_Get", lambda: web.get(rg, name)))

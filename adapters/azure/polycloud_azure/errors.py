@@ -3,17 +3,27 @@
 HTTP status decides the class (401/403 auth, 404 not found, 409 conflict, 429 throttled); a
 long-running operation that ends ``Failed`` has no error status of its own, so its ARM error
 code decides instead. 5xx, dropped connections and ARM's retryable codes are transient.
+A credential that could not get a token (no HTTP answer at all) is an AuthError with a short
+message and how to sign in; ``quiet_identity_logs`` keeps azure-identity's own long warning about
+it off the console while the adapter calls Azure.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
 from typing import Final
 
 from polycloud.errors import AuthError, ConflictError, NotFoundError, ProviderError, ThrottledError
 
-__all__ = ["PROVIDER", "map_sdk_error"]
+__all__ = ["PROVIDER", "SIGN_IN_HINT", "map_sdk_error", "quiet_identity_logs"]
 
 PROVIDER: Final = "azure-functions"
+SIGN_IN_HINT: Final = ("sign in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, "
+                       "or pass credential=")
+"""How to give the adapter a credential, appended to a credential failure."""
 
 _BY_STATUS: Final[dict[int, type[ProviderError]]] = {
     401: AuthError,
@@ -50,6 +60,13 @@ def map_sdk_error(exc: BaseException, operation: str) -> ProviderError | None:
         )
     except ImportError:  # an injected non-Azure client: nothing of ours to translate
         return None
+    if isinstance(exc, ClientAuthenticationError) and exc.response is None:
+        # The credential failed before any request: azure-identity's message lists every credential it
+        # tried, over many lines. Its first line says what happened; the hint says what to do.
+        lines = str(exc.message or exc).strip().splitlines()
+        first = (lines[0] if lines else "").strip().rstrip(".") or "no credential could get a token"
+        return AuthError(f"{first}; {SIGN_IN_HINT}", provider=PROVIDER, operation=operation,
+                         code=type(exc).__name__)
     if isinstance(exc, HttpResponseError):
         status = exc.status_code
         headers = getattr(exc.response, "headers", None) or {}
@@ -75,3 +92,36 @@ def _seconds(value: object) -> float | None:
         return float(str(value)) if value is not None else None
     except ValueError:  # an HTTP date: let the retry policy's own backoff decide
         return None
+
+
+_IDENTITY_LOGGER: Final = "azure.identity"
+_quiet_lock = threading.Lock()
+_quiet_depth = 0
+
+
+@contextlib.contextmanager
+def quiet_identity_logs() -> Iterator[None]:
+    """Hold the ``azure.identity`` logger at ERROR for the block, unless its level was set by the user.
+
+    azure-identity logs a failed credential chain as a multi-line WARNING and then raises the same text;
+    ``map_sdk_error`` turns that into a short AuthError, so the warning would only say it twice. Only this
+    logger, only while the adapter calls Azure, and only when nobody has configured it (level NOTSET).
+    """
+    global _quiet_depth
+    logger = logging.getLogger(_IDENTITY_LOGGER)
+    with _quiet_lock:
+        if _quiet_depth == 0 and logger.level != logging.NOTSET:
+            owned = False
+        else:
+            owned = True
+            if _quiet_depth == 0:
+                logger.setLevel(logging.ERROR)
+            _quiet_depth += 1
+    try:
+        yield
+    finally:
+        if owned:
+            with _quiet_lock:
+                _quiet_depth -= 1
+                if _quiet_depth == 0:
+                    logger.setLevel(logging.NOTSET)

@@ -29,6 +29,7 @@ from polycloud_azure.translate import (
     STORAGE_ACCOUNT,
     TIMEOUT,
     default_plan_name,
+    is_polycloud,
     parse_timespan,
 )
 
@@ -63,7 +64,8 @@ def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dic
                 plan: dict[str, Any] | None, plan_name: str | None) -> ProviderConfig:
     """GET site, GET config/web, POST appsettings/list and GET serverfarm -> the shape ``translate`` makes.
 
-    ``@plan`` keeps the plan as ARM returned it (tags, numberOfSites, burst) for the adapter's checks.
+    ``@plan`` keeps the plan as ARM returned it (tags, numberOfSites, burst) for the adapter's checks;
+    ``@owned`` says whether the site carries polycloud's ``managed-by: polycloud`` tag.
     """
     props = site.get("properties") or {}
     host = props.get("defaultHostName")
@@ -72,6 +74,7 @@ def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dic
         "@id": site.get("id"),
         "@url": f"https://{host}" if host else None,
         "@plan": plan,
+        "@owned": is_polycloud(site.get("tags")),
         "plan": plan_config(plan) if plan is not None else {"name": plan_name},
         "site": {
             "location": str(site.get("location") or "").replace(" ", "").lower() or None,

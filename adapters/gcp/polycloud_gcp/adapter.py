@@ -136,6 +136,9 @@ class CloudRunAdapter:
         return f"projects/{self._project}/locations/{self._region}"
 
     def _resource(self, name: str) -> str:
+        if not name or "/" in name:  # the SDK would fail building the URL, with a ValueError of its own
+            raise AdapterError(f"{name!r} is not a Cloud Run service name: give the service id (lowercase "
+                               "letters, digits and hyphens), not a path")
         return f"{self._parent()}/services/{name}"
 
     def _call(self, operation: str, fn: Callable[[], T]) -> T:

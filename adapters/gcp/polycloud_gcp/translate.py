@@ -5,6 +5,7 @@ The provider config (what ``translate`` makes and ``live_config`` reads back)::
     @name     the service id                        @id   projects/P/locations/R/services/NAME
     @url      the service's https URL (live only)   @service  the live Service JSON (live only)
     @notes    what translate changed on the way (e.g. labels lowercased)
+    @owned    live only: True when the service carries polycloud's ownership mark, False when not
     service:  the Service fields polycloud manages, camelCase with enum names:
         annotations (only polycloud's ownership mark, ``polycloud.dev/managed-by: polycloud``),
         labels, ingress,
@@ -236,6 +237,7 @@ def live_config(raw: dict[str, Any], *, public: bool) -> ProviderConfig:
         "@id": raw.get("name"),
         "@url": raw.get("uri"),
         "@service": raw,
+        "@owned": is_polycloud(raw.get("annotations")),
         "service": {
             # Only the mark: the user's annotations are kept by every update but are not diffed.
             "annotations": {k: v for k, v in (raw.get("annotations") or {}).items() if k == OWNER_ANNOTATION},
