@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from polycloud.resources import schemas_dir
 
@@ -82,6 +82,7 @@ class ProviderLimits(BaseModel):
     default_profile: str
     common: dict[str, Limit] = Field(default_factory=dict)
     profiles: dict[str, _ProfileData]
+    _built: dict[str, Profile] = PrivateAttr(default_factory=dict)  # profiles are immutable: build each once
 
     def profile(self, name: str | None = None) -> Profile:
         """The named profile (default: the user's default) with the common limits merged in.
@@ -90,6 +91,13 @@ class ProviderLimits(BaseModel):
             KeyError: no such profile; the message lists the known ones.
         """
         key = name or self.default_profile
+        cached = self._built.get(key)
+        if cached is not None:
+            return cached
+        self._built[key] = built = self._build(key)
+        return built
+
+    def _build(self, key: str) -> Profile:
         data = self.profiles.get(key)
         if data is None:
             raise KeyError(f"{self.provider} has no limits profile {key!r}; known: {', '.join(self.profiles)}")

@@ -77,14 +77,7 @@ def load(name: str) -> type[Adapter]:
     if key in _overrides:
         return _overrides[key]
     if key in _BUILTIN:
-        module, _, attribute = _BUILTIN[key].partition(":")
-        try:
-            cls = getattr(importlib.import_module(module), attribute)
-        except ImportError as exc:
-            raise MissingDependencyError(f"a dependency of the {key} adapter", _INSTALL_HINTS[key]) from exc
-        except AttributeError as exc:
-            raise InvalidAdapterError(f"{_BUILTIN[key]} does not exist: {exc}") from exc
-        return _validate(cls, key, _BUILTIN[key])
+        return _load_builtin(key)
     ep = _entry_points().get(key)
     if ep is None:
         if key in _INSTALL_HINTS:
@@ -98,6 +91,18 @@ def load(name: str) -> type[Adapter]:
     except AttributeError as exc:
         raise InvalidAdapterError(f"{ep.value} is registered as {key!r} but does not exist: {exc}") from exc
     return _validate(cls, key, ep.value)
+
+
+@functools.cache
+def _load_builtin(key: str) -> type[Adapter]:
+    module, _, attribute = _BUILTIN[key].partition(":")
+    try:
+        cls = getattr(importlib.import_module(module), attribute)
+    except ImportError as exc:
+        raise MissingDependencyError(f"a dependency of the {key} adapter", _INSTALL_HINTS[key]) from exc
+    except AttributeError as exc:
+        raise InvalidAdapterError(f"{_BUILTIN[key]} does not exist: {exc}") from exc
+    return _validate(cls, key, _BUILTIN[key])
 
 
 def create(name: str, **settings: Any) -> Adapter:
