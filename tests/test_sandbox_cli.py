@@ -27,8 +27,8 @@ def test_every_example_deploys_then_redeploys_unchanged(capsys: pytest.CaptureFi
     rows = json.loads(capsys.readouterr().out)
     assert {row["provider"] for row in rows} == {"aws-lambda", "azure-functions", "gcp-cloud-run"}
     for row in rows:
-        assert (row["error"], row["deploy"], row["redeploy"], row["redeploy_writes"]) == \
-            (None, "created", "unchanged", False), row
+        assert (row["error"], row["deploy"], row["redeploy"], row["redeploy_changes"]) == \
+            (None, "created", "unchanged", 0), row
     # Azure sizes memory by plan (EP1 = 3.5 GiB), so an export reads the plan's memory back.
     azure = [row for row in rows if row["provider"] == "azure-functions"]
     assert all(row["export_differs"] == ["memory"] for row in azure)

@@ -102,7 +102,7 @@ class Rehearsal:
     provider: str
     deploy: str = ""
     redeploy: str = ""
-    redeploy_writes: bool = False
+    redeploy_changes: int = 0
     export_differs: list[str] = field(default_factory=list)
     error: str | None = None
     notes: list[str] = field(default_factory=list)
@@ -136,9 +136,10 @@ def rehearse(path: str, provider: str) -> Rehearsal:
     row.deploy = first.action
     row.notes += first.notes
     second = deploy(path, provider, **settings)
-    row.redeploy, row.redeploy_writes = second.action, bool(second.changes)
-    back = export(spec.name, provider, **{**type_settings(provider, spec), **settings}).spec
-    section = registry.load(provider).section
+    row.redeploy, row.redeploy_changes = second.action, len(second.changes)
+    adapter = registry.load(provider)
+    back = export(spec.name, provider, **{**adapter.settings_from(spec), **settings}).spec
+    section = adapter.section
     mine = {**spec.model_dump(exclude={"providers"}), "image": spec.image_for(section)}
     theirs = back.model_dump(exclude={"providers"})
     row.export_differs = sorted(key for key in mine if mine[key] != theirs[key])
@@ -158,9 +159,3 @@ def _seed_role(iam: Any, arn: str) -> str:
         iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
     return f"sandbox: created the execution role {name} the spec names, so the rehearsal can run"
 
-
-def type_settings(provider: str, spec: Any) -> dict[str, Any]:
-    """The adapter settings ``spec.providers`` gives (region, project...), for reads by name."""
-    from polycloud import registry
-
-    return registry.load(provider).settings_from(spec)
