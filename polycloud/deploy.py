@@ -10,14 +10,12 @@ from pydantic import ValidationError
 
 from polycloud import registry
 from polycloud.adapter import Adapter, Imported
-from polycloud.checks import neutral_findings
 from polycloud.errors import AdapterError, SpecError
 from polycloud.findings import Report
-from polycloud.limits import load_limits
 from polycloud.plan import Deployment, Plan, make_plan
 from polycloud.source import SpecSource, findings_from_validation
 from polycloud.spec import PROVIDER_SECTIONS, SECTION_MODELS, FunctionSpec
-from polycloud.validate import SpecInput, load_input
+from polycloud.validate import SpecInput, check_spec, load_input
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
@@ -45,11 +43,7 @@ def adapter_settings(cls: type[Adapter]) -> dict[str, inspect.Parameter]:
 def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adapter,
                     limits: Mapping[str, Any] | None) -> list[str]:
     """Raise SpecError on errors; return the warnings and notes as lines for the result."""
-    report = Report(files=[source.file] if source and source.file else [], providers=[adapter.name])
-    report.extend(neutral_findings(spec))
-    report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
-    if source is not None:
-        report.findings = [source.place(f) for f in report.findings]
+    report = check_spec(spec, [adapter], source=source, limits=limits)
     if not report.ok:
         raise SpecError(report)
     return [f.describe() for f in report]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from polycloud import registry
+from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
 from polycloud.errors import SpecError
 from polycloud.findings import Report
@@ -14,7 +15,7 @@ from polycloud.limits import load_limits
 from polycloud.source import SpecSource, build_spec, read_source
 from polycloud.spec import FunctionSpec
 
-__all__ = ["DEFAULT_PROVIDERS", "load_input", "target_providers", "validate", "validate_files"]
+__all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
 
 DEFAULT_PROVIDERS = ("aws-lambda", "azure-functions", "gcp-cloud-run")
 
@@ -54,12 +55,17 @@ def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
         loaded, source = load_input(spec)
     except SpecError as exc:
         return exc.report
-    targets = target_providers(loaded, providers)
-    report = Report(files=[source.file] if source and source.file else [], providers=targets)
-    report.extend(neutral_findings(loaded))
-    for key in targets:
-        adapter = registry.load(key)()
-        report.extend(adapter.check(loaded, load_limits(adapter.name, limits)))
+    adapters = [registry.load(key)() for key in target_providers(loaded, providers)]
+    return check_spec(loaded, adapters, source=source, limits=limits)
+
+
+def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecSource | None = None,
+               limits: Mapping[str, Any] | None = None) -> Report:
+    """The neutral rules and each adapter's rules over ``spec``, placed at ``source`` positions."""
+    report = Report(files=[source.file] if source and source.file else [], providers=[a.name for a in adapters])
+    report.extend(neutral_findings(spec))
+    for adapter in adapters:
+        report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
     if source is not None:
         report.findings = [source.place(f) for f in report.findings]
     return report
