@@ -7,10 +7,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "UsageError", "emit", "limits_flag",
-           "providers_flag"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "UsageError", "emit",
+           "limits_flag", "providers_flag"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+EXIT_INTERNAL = 70
+"""A bug in polycloud (or in a third-party adapter): EX_SOFTWARE of sysexits.h, never 1 or 2."""
 
 
 class UsageError(Exception):

@@ -10,9 +10,10 @@ from polycloud import registry
 from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
 from polycloud.errors import SpecError
-from polycloud.findings import Report
+from polycloud.findings import Finding, Report, Severity
+from polycloud.input_limits import bounded, value_problems
 from polycloud.limits import load_limits
-from polycloud.source import SpecSource, build_spec, read_source
+from polycloud.source import SpecSource, build_spec, join_path, read_source
 from polycloud.spec import FunctionSpec
 
 __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
@@ -61,14 +62,27 @@ def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
 
 def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecSource | None = None,
                limits: Mapping[str, Any] | None = None) -> Report:
-    """The neutral rules and each adapter's rules over ``spec``, placed at ``source`` positions."""
+    """The neutral rules and each adapter's rules over ``spec``, placed at ``source`` positions.
+
+    A spec built in Python with a value no file could hold (a number that is not finite or has
+    more than 4,300 digits, text with lone surrogates) gets findings for those values instead:
+    the rules would fail on them.
+    """
     report = Report(files=[source.file] if source and source.file else [], providers=[a.name for a in adapters])
-    report.extend(neutral_findings(spec))
-    for adapter in adapters:
-        report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
-    if source is not None:
-        report.findings = [source.place(f) for f in report.findings]
+    unusable = _unusable_values(spec)
+    if unusable:
+        report.extend(unusable)
+    else:
+        report.extend(neutral_findings(spec))
+        for adapter in adapters:
+            report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
+    report.findings = [bounded(source.place(f) if source is not None else f) for f in report.findings]
     return report
+
+
+def _unusable_values(spec: FunctionSpec) -> list[Finding]:
+    return [Finding(p.rule, Severity.ERROR, f"{join_path(p.path)}: {p.message}", join_path(p.path), hint=p.hint)
+            for p in value_problems(spec.model_dump())]
 
 
 def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None = None, *,
