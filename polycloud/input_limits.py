@@ -288,9 +288,10 @@ def _key_text(key: Any) -> str:
     return safe_text(key) if isinstance(key, str) else preview(key)
 
 
-def value_problems(data: Any) -> list[ValueProblem]:
-    """Every key and value of parsed data past a limit: too deep, too many values, a number too long
-    or not finite, text with lone surrogates. Walks iteratively, each shared object once."""
+def value_problems(data: Any, *, limit_count: bool = True) -> list[ValueProblem]:
+    """Every key and value of parsed data past a limit: too deep, too many values (unless not
+    ``limit_count``), a number too long or not finite, text with lone surrogates. Walks
+    iteratively, each shared object once."""
     problems: list[ValueProblem] = []
     seen: set[int] = set()
     count = 0
@@ -298,7 +299,7 @@ def value_problems(data: Any) -> list[ValueProblem]:
     while stack:
         path, value, depth = stack.pop()
         count += 1
-        if count > MAX_VALUES:
+        if count > MAX_VALUES and limit_count:
             return [ValueProblem(path, f"the spec holds more than {MAX_VALUES:,} keys and values",
                                  "a spec is small; remove what no function needs", "spec-limit")]
         if not isinstance(value, (dict, list, tuple, set, frozenset)):
@@ -319,7 +320,7 @@ def value_problems(data: Any) -> list[ValueProblem]:
                 key_problem = _scalar_problem(key)
                 if key_problem:
                     message, hint = key_problem
-                    problems.append(ValueProblem(path + (_key_text(key),), f"in the key, {message}", hint))
+                    problems.append(ValueProblem(path + (_key_text(key),), f"(the key) {message}", hint))
                     continue
             stack.append((path + (key,), child, depth + 1))
     return problems

@@ -43,7 +43,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-__all__ = ["SpecSource", "dump_spec", "join_path", "load_spec", "parse_spec", "read_source"]
+__all__ = ["SpecSource", "dump_spec", "join_path", "load_spec", "parse_spec", "read_source", "unusable_values"]
 
 UNREADABLE = "spec-file-unreadable"
 """Rule id of a file that cannot be read at all (CLI exit 2)."""
@@ -133,6 +133,8 @@ def _yaml_error(exc: Exception, text: str, file: str | None) -> _SourceProblem:
         before = text[:position]
         line, column = before.count("\n") + 1, position - before.rfind("\n")
     problem = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc).splitlines()[0]
+    if "maximum nesting depth" in str(problem):  # libyaml's own limit, met while scanning ahead
+        return _too_deep(file, line, column)
     return _problem("spec-syntax", f"malformed YAML: {problem}", file, line, column,
                     "check indentation and quoting around this line")
 
@@ -518,9 +520,20 @@ def build_spec(source: SpecSource) -> FunctionSpec:
         SpecError: the data does not describe a valid spec; findings point at file positions.
     """
     try:
-        return FunctionSpec.model_validate(source.data)
+        spec = FunctionSpec.model_validate(source.data)
     except ValidationError as exc:
         raise _spec_error([source.place(f) for f in findings_from_validation(exc)], source.file) from None
+    unusable = unusable_values(spec)  # e.g. cpu: "1e309", text the model reads as an infinite float
+    if unusable:
+        raise _spec_error([source.place(f) for f in unusable], source.file)
+    return spec
+
+
+def unusable_values(spec: FunctionSpec) -> list[Finding]:
+    """Findings for values of a valid spec no rule or cloud can take: a number that is not finite or
+    has more than 4,300 digits, text with lone surrogates (possible in a spec built in Python)."""
+    return [Finding(p.rule, Severity.ERROR, f"{join_path(p.path)}: {p.message}", join_path(p.path), hint=p.hint)
+            for p in value_problems(spec.model_dump(), limit_count=False)]  # the dump adds every default
 
 
 def load_spec(path: str | Path) -> FunctionSpec:

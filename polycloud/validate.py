@@ -10,10 +10,10 @@ from polycloud import registry
 from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
 from polycloud.errors import SpecError
-from polycloud.findings import Finding, Report, Severity
-from polycloud.input_limits import bounded, value_problems
+from polycloud.findings import Report
+from polycloud.input_limits import bounded
 from polycloud.limits import load_limits
-from polycloud.source import SpecSource, build_spec, join_path, read_source
+from polycloud.source import SpecSource, build_spec, read_source, unusable_values
 from polycloud.spec import FunctionSpec
 
 __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
@@ -69,7 +69,7 @@ def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecS
     the rules would fail on them.
     """
     report = Report(files=[source.file] if source and source.file else [], providers=[a.name for a in adapters])
-    unusable = _unusable_values(spec)
+    unusable = unusable_values(spec)
     if unusable:
         report.extend(unusable)
     else:
@@ -78,11 +78,6 @@ def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecS
             report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
     report.findings = [bounded(source.place(f) if source is not None else f) for f in report.findings]
     return report
-
-
-def _unusable_values(spec: FunctionSpec) -> list[Finding]:
-    return [Finding(p.rule, Severity.ERROR, f"{join_path(p.path)}: {p.message}", join_path(p.path), hint=p.hint)
-            for p in value_problems(spec.model_dump())]
 
 
 def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None = None, *,
