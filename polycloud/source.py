@@ -361,6 +361,8 @@ def _parse_json(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
         raise _problem("spec-syntax", f"malformed JSON: {exc.msg}", file, exc.lineno, exc.colno) from None
     except _DuplicateJsonKey as duplicate:
         raise _json_duplicate(text, duplicate.key, file) from None
+    except RecursionError:
+        raise _too_deep(file, None, None) from None
     try:
         _, positions = _yaml_positions(text.replace("\t", " "), file)
     except _SourceProblem:  # JSON that is not YAML (e.g. a key over 1,024 characters): positions unknown
@@ -382,6 +384,8 @@ def _parse_toml(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
             line, column = len(lines), len(lines[-1]) + 1
         message = re.sub(r"\s*\(at (line .*|end of document)\)$", "", str(exc))
         raise _problem("spec-syntax", f"malformed TOML: {message}", file, line, column) from None
+    except RecursionError:
+        raise _too_deep(file, None, None) from None
     except ValueError:  # Python's int-string limit: an integer with too many digits
         long_number = re.search(rf"[0-9_]{{{MAX_NUMBER_DIGITS + 1},}}", text)
         line = column = None
