@@ -29,13 +29,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from pydantic_sarif.model import StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog
 
 from polycloud import FunctionSpec, Report, SpecError, load_spec, validate
 from polycloud.cli import main
 from polycloud.input_limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_NUMBER_DIGITS
+from polycloud.output import render
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
 SECONDS_PER_INPUT = 30  # far above the slowest input (about a second on a loaded machine); a hang fails
@@ -385,3 +386,47 @@ def test_hostile_numbers_end_in_findings(workdir, placed, fmt):
 @given(kind=st.sampled_from(SPECIAL), suffix=FORMATS, size=st.integers(MAX_FILE_BYTES - 2, MAX_FILE_BYTES + 2))
 def test_special_files_end_in_findings_without_blocking(workdir, kind, suffix, size):
     check_input(special_file(workdir, kind, suffix, size))
+
+
+PYTHON_NUMBERS = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.builds(lambda digits, sign: sign * 10**digits, st.integers(4290, 6000), st.sampled_from([1, -1])),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+PYTHON_TEXT = st.text(max_size=20) | st.builds(lambda a, s: a + s, st.text(max_size=5), SURROGATES)
+
+
+PYTHON_FIELDS = {
+    "name": PYTHON_TEXT, "cpu": PYTHON_NUMBERS, "memory": PYTHON_NUMBERS, "timeout": PYTHON_NUMBERS,
+    "port": PYTHON_NUMBERS, "ephemeral_storage": PYTHON_NUMBERS,
+    "concurrency": st.fixed_dictionaries({"max_instances": PYTHON_NUMBERS}),
+    "environment": st.dictionaries(PYTHON_TEXT, PYTHON_TEXT | PYTHON_NUMBERS, min_size=1, max_size=3),
+    "tags": st.dictionaries(PYTHON_TEXT, PYTHON_TEXT | PYTHON_NUMBERS, min_size=1, max_size=3),
+}
+
+
+@st.composite
+def python_specs(draw: st.DrawFn) -> dict[str, Any]:
+    """A valid spec with one or two fields set to hostile values."""
+    fields: dict[str, Any] = {"name": "x", "image": ECR}
+    for name in draw(st.lists(st.sampled_from(sorted(PYTHON_FIELDS)), min_size=1, max_size=2, unique=True)):
+        fields[name] = draw(PYTHON_FIELDS[name])
+    return fields
+
+
+@settings(FUZZ, max_examples=300)
+@given(fields=python_specs())
+def test_a_spec_built_in_python_validates_without_error(fields):
+    try:
+        spec = FunctionSpec.model_validate(fields)
+    except ValueError:  # pydantic's ValidationError: the model refused it, as it should
+        event("refused by the model")
+        return
+    event("validated")
+    with bounded_time():
+        report = validate(spec, ["aws", "azure", "gcp"])
+    for finding in report:
+        finding.describe().encode("utf-8")  # printable
+        assert len(finding.message) <= 1100
+    json.loads(render(report, "json"))
+    SarifLog.model_validate_json(render(report, "sarif"))
