@@ -146,6 +146,8 @@ def read_bounded(path: str | Path) -> bytes:
         UnusableFile: not a regular file, or too large.
         OSError: the file cannot be found or opened.
     """
+    if "\x00" in str(path):  # os.stat would raise ValueError
+        raise UnusableFile("the path holds a NUL character")
     _refuse_special(os.stat(path).st_mode)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     descriptor = os.open(path, flags)

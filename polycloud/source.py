@@ -23,6 +23,7 @@ from polycloud.findings import Finding, Report, Severity
 from polycloud.input_limits import (
     MAX_DEPTH,
     MAX_EXPANDED_CHARACTERS,
+    MAX_FILE_BYTES,
     MAX_NUMBER_DIGITS,
     MAX_VALUES,
     NotText,
@@ -325,7 +326,10 @@ def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     data = dict(pairs)
     if len(data) != len(pairs):
         seen: set[str] = set()
-        raise _DuplicateJsonKey(next(k for k, _ in pairs if k in seen or seen.add(k)))  # type: ignore[func-returns-value]
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateJsonKey(key)
+            seen.add(key)
     return data
 
 
@@ -398,6 +402,9 @@ def _parse_toml(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
 
 
 def _parse(text: str, file: str | None, fmt: str) -> SpecSource:
+    if len(text) > MAX_FILE_BYTES:  # text given to parse_spec; a file is refused by its size before this
+        raise _problem("spec-limit", f"the spec text is longer than {MAX_FILE_BYTES:,} characters", file, None, None,
+                       _LIMITS_HINT)
     if "\x00" in text:
         raise _problem("spec-syntax", "the file is binary, not a YAML, JSON or TOML spec", file, 1, 1)
     if not text.strip():

@@ -95,6 +95,19 @@ def test_a_character_device_is_refused(tmp_path, device):
         assert finding.rule == "spec-file-unreadable" and "a character device" in finding.message
 
 
+def test_text_past_the_size_limit_is_refused_by_parse_spec_too():
+    from polycloud.source import parse_spec
+
+    assert parse_spec(padded(MAX_FILE_BYTES).decode()).data["name"] == "x"
+    with pytest.raises(SpecError) as info:
+        parse_spec(padded(MAX_FILE_BYTES + 1).decode())
+    assert [f.rule for f in info.value.report] == ["spec-limit"]
+
+
+def test_a_path_with_a_nul_character_is_unreadable():
+    assert [f.rule for f in refused(Path("spec\x00.yaml")).report] == ["spec-file-unreadable"]
+
+
 def test_a_directory_is_still_refused_as_unreadable(tmp_path):
     assert "a directory, not a regular file" in refused(tmp_path).report.findings[0].message
 
