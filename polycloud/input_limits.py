@@ -105,7 +105,10 @@ def preview(value: Any) -> str:
     """``repr(value)`` for a message, cut short; also for ints too long to print."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _LARGEST_INT:
         return f"an integer of more than {MAX_NUMBER_DIGITS:,} digits"
-    return shorten(repr(value))
+    try:
+        return shorten(safe_text(repr(value)))
+    except ValueError:  # a container holding such an integer
+        return "a value too long to show"
 
 
 def bounded(finding: Finding) -> Finding:
@@ -126,7 +129,7 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe (FIFO)"),
 def _refuse_special(mode: int) -> None:
     if stat.S_ISREG(mode):
         return
-    kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
     raise UnusableFile(f"it is {kind}, not a regular file")
 
 
