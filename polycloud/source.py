@@ -338,10 +338,19 @@ def _json_int(digits: str) -> int | OversizedNumber:
     return OversizedNumber(count) if count > MAX_NUMBER_DIGITS else int(digits)
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _json_as_yaml(text: str) -> str:
+    """JSON text the YAML parser reads with the same lines and columns: tabs become spaces and
+    surrogate escapes (which libyaml refuses, even in pairs) a plain letter's escape."""
+    return _SURROGATE_ESCAPE.sub(r"\\u0041", text.replace("\t", " "))
+
+
 def _json_duplicate(text: str, key: str, file: str | None) -> _SourceProblem:
     """The duplicate-key finding, at the second occurrence of the key as far as the text shows it."""
     try:
-        _yaml_positions(text.replace("\t", " "), file)  # the YAML walk knows the key's path and line
+        _yaml_positions(_json_as_yaml(text), file)  # the YAML walk knows the key's path and line
     except _SourceProblem as problem:
         if problem.findings[0].rule == "spec-duplicate-key":
             return problem
@@ -368,7 +377,7 @@ def _parse_json(text: str, file: str | None) -> tuple[Any, dict[str, Position]]:
     except RecursionError:
         raise _too_deep(file, None, None) from None
     try:
-        _, positions = _yaml_positions(text.replace("\t", " "), file)
+        _, positions = _yaml_positions(_json_as_yaml(text), file)
     except _SourceProblem:  # JSON that is not YAML (e.g. a key over 1,024 characters): positions unknown
         positions = {"": (1, 1)}
     return data, positions

@@ -344,6 +344,13 @@ def test_lone_surrogates_are_refused_with_a_printable_message(tmp_path, capsys, 
     out.encode("utf-8")  # printable: no surrogate reached the output
 
 
+def test_json_with_surrogate_escapes_keeps_its_positions(tmp_path):
+    text = (f'{{"name": "x",\n "image": "{ECR}",\n "tags": {{"mood": "\\ud83d\\ude00"}},\n'
+            ' "environment": {"A": "\\udfff"}}')
+    finding = refused(write(tmp_path, "s.json", text)).report.findings[0]
+    assert (finding.path, finding.line, finding.column) == ("environment.A", 4, 18)
+
+
 def test_json_duplicate_keys_are_found_behind_a_long_key(tmp_path):
     text = f'{{"name": "x", "image": "{ECR}", "{"k" * 1100}": 1, "image": "docker.io/evil/image:1"}}'
     error = refused(write(tmp_path, "s.json", text))
