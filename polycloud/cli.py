@@ -20,11 +20,14 @@ from polycloud.cli_common import (
     EXIT_PROVIDER,
     EXIT_USAGE,
     UsageError,
+    add_verbosity_flags,
     emit,
     limits_flag,
+    log_level,
+    progress_lines,
     providers_flag,
 )
-from polycloud.errors import AdapterError, PolycloudError, ProviderError, SpecError
+from polycloud.errors import AdapterError, ConfigurationError, PolycloudError, ProviderError, RefusedError, SpecError
 from polycloud.findings import Report
 
 __all__ = ["main"]
@@ -56,11 +59,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_limits(args: argparse.Namespace) -> int:
-    from polycloud.limits import load_limits
+    from polycloud import registry
     from polycloud.validate import DEFAULT_PROVIDERS
 
     names = providers_flag(args.provider) or list(DEFAULT_PROVIDERS)
-    tables = [load_limits(n) for n in names]
+    tables = [registry.load(n).limits for n in names]  # an adapter's own data, wherever it is installed from
     if args.format == "json":
         emit(json.dumps([t.model_dump(mode="json") for t in tables], indent=2) + "\n")
         return EXIT_OK
@@ -122,13 +125,13 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="polycloud", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"polycloud {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    add_verbosity_flags(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check spec files against providers' limits (offline)")
     validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.add_argument("--provider", "-p", help="comma-separated: aws,azure,gcp (default: those under "
-                          "providers:, or all three)")
+    validate.add_argument("--provider", "-p", help="comma-separated provider keys or sections (default: those "
+                          "under providers:, or the shipped three; see `polycloud providers`)")
     validate.add_argument("--format", "-f", choices=FORMATS, default="text")
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
     validate.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
@@ -138,7 +141,8 @@ def _parser() -> argparse.ArgumentParser:
     def cloud(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
         if name != "migrate":
-            command.add_argument("--provider", "-p", required=True, help="aws, azure or gcp")
+            command.add_argument("--provider", "-p", required=True, help="a provider key or section "
+                                 "(see `polycloud providers`)")
         command.add_argument("--format", "-f", choices=("text", "json"), default="text")
         command.add_argument("--set", action="append", metavar="KEY=VALUE", help="adapter setting")
         command.add_argument("--region")
@@ -201,6 +205,8 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list rule ids")
     rules.add_argument("--markdown", action="store_true", help="docs/rules.md")
     rules.set_defaults(handler=_cmd_rules)
+    for command in sub.choices.values():  # -q / -v after the command name too
+        add_verbosity_flags(command, default=argparse.SUPPRESS)
     return parser
 
 
@@ -217,11 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     fmt = getattr(args, "format", "text")
-    from polycloud.progress import set_enabled
-
-    set_enabled(not args.quiet)
     try:
-        code: int = args.handler(args)
+        with progress_lines(log_level(args)):
+            code: int = args.handler(args)
         return code
     except BrokenPipeError:  # e.g. `polycloud rules | head`: the reader left; say nothing more
         import os
@@ -236,21 +240,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from polycloud.source import UNREADABLE
 
         return EXIT_USAGE if any(f.rule == UNREADABLE for f in exc.report) else EXIT_FINDINGS
-    except ProviderError as exc:
+    except (ProviderError, RefusedError) as exc:
         if fmt == "json":
             sys.stdout.write(json.dumps({"ok": False, "error": {
-                "provider": exc.provider, "operation": exc.operation, "code": exc.code, "status": exc.status,
-                "request_id": exc.request_id, "message": exc.message, "changed": exc.changed}}, indent=2) + "\n")
+                "provider": exc.provider, "operation": exc.operation, "code": exc.code,
+                "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None),
+                "refused": isinstance(exc, RefusedError), "message": exc.message, "changed": exc.changed}},
+                indent=2) + "\n")
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_PROVIDER
-    except AdapterError as exc:
+    except (AdapterError, ConfigurationError) as exc:
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PolycloudError as exc:  # pragma: no cover - every subclass is handled above
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    finally:
-        set_enabled(True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -17,35 +17,20 @@ from polycloud.cli_common import (
     limits_flag,
     providers_flag,
 )
-from polycloud.errors import AdapterError, ProviderError, SpecError
+from polycloud.errors import AdapterError, ConfigurationError, ProviderError, RefusedError, SpecError
 
 __all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox"]
 
 def _setting_value(provider: str, key: str, value: str) -> Any:
-    """``value`` converted to the type of the adapter's ``key`` setting."""
+    """``value`` converted to the type of the adapter's ``key`` setting (its settings model's, else its
+    constructor's)."""
     from polycloud import registry
-    from polycloud.deploy import adapter_settings
+    from polycloud.settings import from_text
 
-    params = adapter_settings(registry.load(provider))
-    if key not in params:
-        raise UsageError(f"{provider} has no setting {key!r}; settings: {', '.join(params)}")
-    annotation = str(params[key].annotation)
-    kinds = {kind for kind in ("bool", "int", "float", "str") if kind in annotation.replace("None", "")}
     try:
-        if "bool" in kinds:
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if "float" in kinds:
-            return float(value)
-        if "int" in kinds:
-            return int(value)
-    except ValueError:
-        raise UsageError(f"--set {key}={value}: expected {' or '.join(sorted(kinds))}") from None
-    if "str" not in kinds:
-        raise UsageError(f"{provider} setting {key!r} ({annotation}) cannot be set from the command line; "
-                         "use the Python API")
-    return value
+        return from_text(registry.load(provider), key, value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
@@ -63,16 +48,18 @@ def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
             _setting_value(provider, key, value)
             settings[key] = value
     if getattr(args, "sandbox", False):
-        from polycloud.testing.sandbox import sandbox_settings
+        from polycloud.testing.sandbox import open_sandbox
 
-        settings = {**sandbox_settings(provider), **settings}
+        settings = {**open_sandbox().settings(provider), **settings}
     return settings
 
 
 def _one_provider(args: argparse.Namespace) -> str:
     names = providers_flag(args.provider)
     if not names or len(names) != 1:
-        raise UsageError("name exactly one --provider (aws, azure or gcp)")
+        from polycloud import registry
+
+        raise UsageError(f"name exactly one --provider ({', '.join(registry.sections())} or a provider key)")
     return names[0]
 
 
@@ -149,7 +136,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """`polycloud sandbox FILE...`: deploy, redeploy and export on the offline fakes."""
     from polycloud.source import UNREADABLE
-    from polycloud.testing.sandbox import Rehearsal, rehearse
+    from polycloud.testing.sandbox import Rehearsal, open_sandbox
     from polycloud.validate import load_input, target_providers
 
     rows: list[Rehearsal] = []
@@ -163,13 +150,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             continue
         for provider in target_providers(spec, providers_flag(args.provider)):
             try:
-                rows.append(rehearse(path, provider))
+                rows.append(open_sandbox().rehearse(path, provider))
             except SpecError as exc:
                 code = max(code, EXIT_FINDINGS)
                 rows.append(Rehearsal(file=path, provider=provider, error="; ".join(
                     f.describe() for f in exc.report.errors)))
-            except (ProviderError, AdapterError) as exc:
-                code = EXIT_PROVIDER if isinstance(exc, ProviderError) else max(code, EXIT_USAGE)
+            except (ProviderError, RefusedError, AdapterError, ConfigurationError) as exc:
+                code = EXIT_PROVIDER if isinstance(exc, (ProviderError, RefusedError)) else max(code, EXIT_USAGE)
                 rows.append(Rehearsal(file=path, provider=provider, error=str(exc)))
     if args.format == "json":
         emit(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")

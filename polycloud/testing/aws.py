@@ -11,12 +11,14 @@ from both sides), EphemeralStorage and Architectures updates, function URLs per 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FaultInjector", "extend_moto", "sandbox_settings"]
+__all__ = ["FaultInjector", "MotoLambda", "extend_moto", "moto_lambda", "sandbox_settings", "start_moto_lambda"]
 
 _extended = False
 _NOWHERE = "https://fault-injected.invalid/"
@@ -133,17 +135,53 @@ class _Raw:
         return self._body
 
 
-def sandbox_settings(stack: Any, region: str = "us-east-1") -> dict[str, Any]:
-    """Start moto on ``stack`` (an ExitStack) and return LambdaAdapter settings wired to it."""
+@dataclass(frozen=True)
+class MotoLambda:
+    """moto's Lambda and IAM, in-process: real boto3 clients (SDK retries off), each with a FaultInjector."""
+
+    client: Any
+    """A boto3 ``lambda`` client."""
+    iam_client: Any
+    """A boto3 ``iam`` client."""
+    faults: FaultInjector
+    """Faults and the call log of ``client``."""
+    iam_faults: FaultInjector
+    """Faults and the call log of ``iam_client``."""
+    region: str
+
+    def settings(self) -> dict[str, Any]:
+        """``LambdaAdapter`` / ``deploy()`` keyword settings: these clients, no real waiting."""
+        from polycloud.retry import RetryPolicy
+
+        return {"client": self.client, "iam_client": self.iam_client, "region": self.region,
+                "retry": RetryPolicy.no_wait(), "waiter_delay": 0}
+
+
+def start_moto_lambda(stack: contextlib.ExitStack, region: str = "us-east-1") -> MotoLambda:
+    """Start moto's AWS, extended (``extend_moto``), on ``stack`` (Lambda runs no Docker); it stops with it."""
     import boto3
     from botocore.config import Config
     from moto import mock_aws
-
-    from polycloud.retry import RetryPolicy
 
     extend_moto()
     stack.enter_context(mock_aws(config={"lambda": {"use_docker": False}}))
     config = Config(retries={"total_max_attempts": 1, "mode": "standard"})
     client = boto3.client("lambda", region_name=region, config=config)
-    return {"client": client, "iam_client": boto3.client("iam", region_name=region),
-            "retry": RetryPolicy.no_wait(), "waiter_delay": 0}
+    iam = boto3.client("iam", region_name=region, config=config)
+    return MotoLambda(client=client, iam_client=iam, faults=FaultInjector(client), iam_faults=FaultInjector(iam),
+                      region=region)
+
+
+@contextlib.contextmanager
+def moto_lambda(region: str = "us-east-1") -> Iterator[MotoLambda]:
+    """moto's AWS, extended, mocked for the block (see ``start_moto_lambda``)."""
+    with contextlib.ExitStack() as stack:
+        yield start_moto_lambda(stack, region)
+
+
+def sandbox_settings(stack: contextlib.ExitStack, region: str = "us-east-1") -> dict[str, Any]:
+    """Start moto on ``stack`` and return LambdaAdapter settings wired to it (without ``region``, which
+    comes from the spec or the command line)."""
+    settings = start_moto_lambda(stack, region).settings()
+    del settings["region"]
+    return settings

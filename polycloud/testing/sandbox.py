@@ -1,10 +1,11 @@
-"""An in-process offline sandbox of all three control planes, for ``--sandbox`` and demos.
+"""An in-process offline sandbox of all three control planes, for ``--sandbox``, tests and demos.
 
-The first call starts moto (AWS, outermost, as moto requires) and one ``responses`` mock that
-serves ``FakeArmWeb`` and ``FakeCloudRun``; they live until ``reset()`` or the process ends, so
-several calls in one process (tests, notebooks, ``polycloud sandbox``) share state. Nothing leaves
-the process. Each provider's SDK client is made on first request, so the sandbox works for the
-providers whose SDKs are installed.
+``open_sandbox()`` is the one entry: the first call starts moto (AWS, outermost, as moto requires)
+and one ``responses`` mock that serves ``FakeArmWeb`` and ``FakeCloudRun``; they live until
+``reset()`` or the process ends, so several calls in one process (tests, notebooks, ``polycloud
+sandbox``) share state. Nothing leaves the process. Each provider's SDK client is made on first
+request, so the sandbox works for the providers whose SDKs are installed. The pytest plugin's
+``polycloud_sandbox`` fixture opens it for one test and resets it afterwards.
 """
 
 from __future__ import annotations
@@ -13,11 +14,14 @@ import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycloud.errors import MissingDependencyError
 
-__all__ = ["Rehearsal", "fakes", "rehearse", "reset", "sandbox_settings"]
+if TYPE_CHECKING:
+    from polycloud.adapter import Adapter
+
+__all__ = ["Rehearsal", "Sandbox", "fakes", "open_sandbox", "rehearse", "reset", "sandbox_settings"]
 
 _stack: contextlib.ExitStack | None = None
 _settings: dict[str, dict[str, Any]] = {}
@@ -43,13 +47,12 @@ def _start() -> None:
         for key, value in (("AWS_ACCESS_KEY_ID", "sandbox"), ("AWS_SECRET_ACCESS_KEY", "sandbox")):
             os.environ.setdefault(key, value)
         try:  # moto's own mock must be the outer one
-            aws_settings = aws.sandbox_settings(stack)
+            moto = aws.start_moto_lambda(stack)
         except ImportError:
-            aws_settings = None
-        if aws_settings is not None:
-            _settings["aws-lambda"] = aws_settings
-            fakes["aws-lambda"] = aws.FaultInjector(aws_settings["client"])
-            fakes["aws-iam"] = aws.FaultInjector(aws_settings["iam_client"])
+            moto = None
+        if moto is not None:
+            _settings["aws-lambda"] = {k: v for k, v in moto.settings().items() if k != "region"}
+            fakes["aws-lambda"], fakes["aws-iam"] = moto.faults, moto.iam_faults
         mock = stack.enter_context(responses.RequestsMock(assert_all_requests_are_fired=False))
         arm, run = azure.FakeArmWeb(), gcp.FakeCloudRun()
         arm.install(mock)
@@ -61,6 +64,58 @@ def _start() -> None:
         stack.close()
         raise
     _stack = stack
+
+
+def _canonical(provider: str) -> str:
+    from polycloud import registry
+
+    return registry.canonical(provider)
+
+
+class Sandbox:
+    """The running sandbox: adapter settings, adapters and fakes by provider (``aws`` or ``aws-lambda``)."""
+
+    def settings(self, provider: str) -> dict[str, Any]:
+        """Adapter keyword settings wired to the fake of ``provider``.
+
+        Raises:
+            MissingDependencyError: the provider's SDK (or moto, for AWS) is not installed.
+        """
+        return sandbox_settings(_canonical(provider))
+
+    def fake(self, provider: str) -> Any:
+        """The fake of ``provider``: ``FakeArmWeb``, ``FakeCloudRun``, or for AWS the Lambda client's
+        ``FaultInjector`` (``aws-iam``: the IAM client's)."""
+        key = provider if provider == "aws-iam" else _canonical(provider)
+        self.settings("aws-lambda" if key == "aws-iam" else key)
+        return fakes[key]
+
+    def adapter_for(self, provider: str, **overrides: Any) -> Adapter:
+        """An adapter of ``provider`` on its fake; ``overrides`` add or replace settings (``region=...``)."""
+        from polycloud import registry
+
+        key = _canonical(provider)
+        adapter: Adapter = registry.load(key)(**{**self.settings(key), **overrides})
+        return adapter
+
+    def rehearse(self, path: str, provider: str) -> Rehearsal:
+        """Deploy ``path``, deploy it again and export it back (see ``rehearse``)."""
+        return rehearse(path, _canonical(provider))
+
+    def reset(self) -> None:
+        """Stop every fake and forget its state (the next use starts empty)."""
+        reset()
+
+
+def open_sandbox() -> Sandbox:
+    """The process's sandbox, started on first use of a provider.
+
+    Raises:
+        MissingDependencyError: ``responses`` (the ``polycloud[sandbox]`` extra) is not installed.
+    """
+    if _stack is None:
+        _start()
+    return Sandbox()
 
 
 def sandbox_settings(provider: str) -> dict[str, Any]:

@@ -9,7 +9,7 @@ import pytest
 
 from polycloud import export, load_spec
 from polycloud.cli import main
-from polycloud.errors import AdapterError
+from polycloud.errors import ConfigurationError
 
 from .conftest import IMAGE, REGION
 
@@ -99,8 +99,9 @@ def test_no_region_exits_2_naming_where_to_set_it(monkeypatch: pytest.MonkeyPatc
     err = capsys.readouterr().err
     assert "AWS region is not set" in err and "NoRegionError" not in err
     assert "providers.aws.region" in err and "--region" in err and "AWS_DEFAULT_REGION" in err
-    with pytest.raises(AdapterError, match="providers.aws.region"):
+    with pytest.raises(ConfigurationError, match="providers.aws.region") as caught:
         export("x", "aws")
+    assert (caught.value.provider, caught.value.setting) == ("aws-lambda", "region")
 
 
 def test_a_name_botocore_refuses_exits_2_without_a_call(capsys: pytest.CaptureFixture[str]) -> None:

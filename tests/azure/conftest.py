@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -40,11 +39,9 @@ def writes(fake: FakeArmWeb) -> list[str]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeArmWeb]:
-    """An active FakeArmWeb: each create takes one InProgress poll before it succeeds."""
-    arm = FakeArmWeb(lro_polls=1)
-    with arm.activate():
-        yield arm
+def fake(fake_arm: FakeArmWeb) -> FakeArmWeb:
+    """The plugin's active FakeArmWeb: each create takes one InProgress poll before it succeeds."""
+    return fake_arm
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from polycloud import FunctionSpec, SpecError, deploy, export, plan
 from polycloud.errors import (
-    AdapterError,
     AuthError,
+    ConfigurationError,
     ConflictError,
     MissingDependencyError,
     NotFoundError,
     ProviderError,
+    RefusedError,
     ThrottledError,
 )
 from polycloud.retry import RetryPolicy
@@ -133,7 +134,7 @@ def test_a_windows_plan_is_refused_before_any_write(adapter: AzureFunctionsAdapt
     fake.client().app_service_plans.begin_create_or_update(RG, "win-plan", body).result()
     fake.reset_calls()
     azure = {**FULL_SPEC["providers"]["azure"], "plan_name": "win-plan"}
-    with pytest.raises(ConflictError, match="Windows plan") as caught:
+    with pytest.raises(RefusedError, match="Windows plan") as caught:
         deploy(FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": azure}}), adapter)
     assert caught.value.changed == []
     assert writes(fake) == []
@@ -143,7 +144,7 @@ def test_moving_to_another_location_is_refused(settings: dict[str, Any], spec: F
                                                fake: FakeArmWeb) -> None:
     deploy(spec, AzureFunctionsAdapter(**settings))
     fake.reset_calls()
-    with pytest.raises(ConflictError, match="cannot move"):
+    with pytest.raises(RefusedError, match="cannot move"):
         deploy(spec, AzureFunctionsAdapter(**{**settings, "location": "northeurope"}))
     assert writes(fake) == []
 
@@ -187,7 +188,7 @@ def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missin
     del settings[missing]
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
                                                                              "subnet_id": SUBNET}}})
-    with pytest.raises(AdapterError, match=f"providers.azure.{missing}") as caught:
+    with pytest.raises(ConfigurationError, match=f"providers.azure.{missing}") as caught:
         deploy(bare, AzureFunctionsAdapter(**settings))
     assert str(caught.value).endswith(flag)  # the CLI flag that sets it
     assert writes(fake) == []
@@ -199,7 +200,7 @@ def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
                                                                              "subnet_id": SUBNET}}})
     for attempt in (plan, lambda *a: deploy(*a, dry_run=True), deploy):
-        with pytest.raises(AdapterError, match="providers.azure.location") as caught:
+        with pytest.raises(ConfigurationError, match="providers.azure.location") as caught:
             attempt(bare, AzureFunctionsAdapter(**settings))
         assert str(caught.value).endswith("(CLI: --set location=REGION)")
     assert fake.calls == []
@@ -208,9 +209,9 @@ def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -
 def test_a_name_that_is_not_an_app_name_is_refused_before_any_call(adapter: AzureFunctionsAdapter,
                                                                    fake: FakeArmWeb) -> None:
     for name in ("", "a/b"):
-        with pytest.raises(AdapterError, match="is not a function app name"):
+        with pytest.raises(ConfigurationError, match="is not a function app name"):
             export(name, adapter)
-        with pytest.raises(AdapterError, match="is not a function app name"):
+        with pytest.raises(ConfigurationError, match="is not a function app name"):
             adapter.delete(name)
     assert fake.calls == []
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from polycloud import FunctionSpec, SpecError, deploy
 from polycloud.testing.azure import FakeArmWeb
 from polycloud_azure import AzureFunctionsAdapter
-from polycloud_azure.translate import burst_needed, format_timespan, parse_timespan
+from polycloud_azure.translate import burst_needed
 
 from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET
 
@@ -108,9 +108,9 @@ def test_image_update_sends_one_site_patch(adapter: AzureFunctionsAdapter, spec:
 
 def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionSpec) -> None:
     config = adapter.translate(spec)
-    assert {k: v for k, v in config.items() if k != "@notes"} == {
-        "@name": "contract-fn",
-        "@id": f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn",
+    assert (config.name, config.id) == (
+        "contract-fn", f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn")
+    assert config == {
         "plan": {"name": "contract-fn-plan", "kind": "elastic", "sku": {"name": "EP1", "tier": "ElasticPremium"},
                  "reserved": True},
         "site": {"location": LOCATION, "kind": "functionapp,linux,container", "identity": "SystemAssigned",
@@ -122,17 +122,6 @@ def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionS
 
 
 # -- single mappings -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("seconds", "text"), [(30, "00:00:30"), (300, "00:05:00"), (3600, "01:00:00"),
-                                               (3661, "01:01:01"), (90061, "1.01:01:01")])
-def test_timespan(seconds: int, text: str) -> None:
-    assert format_timespan(seconds) == text
-    assert parse_timespan(text) == seconds
-
-
-def test_unbounded_timespan_is_not_seconds() -> None:
-    assert parse_timespan("-1") is None
-
-
 def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter) -> None:
     conn = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;EndpointSuffix=core.windows.net"
     config = adapter.translate(_spec(azure={"storage": conn}))
@@ -146,7 +135,7 @@ def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter)
 def test_no_storage_is_noted(adapter: AzureFunctionsAdapter) -> None:
     config = adapter.translate(_spec(azure={"storage": None}))
     assert not any(k.startswith("AzureWebJobsStorage") for k in config["app_settings"])
-    assert any("providers.azure.storage" in n for n in config["@notes"])
+    assert any("providers.azure.storage" in n for n in config.notes)
 
 
 @pytest.mark.parametrize(("image", "server"), [(IMAGE, "https://acme.azurecr.io"),
@@ -169,7 +158,7 @@ def test_internal_ingress_disables_public_access(adapter: AzureFunctionsAdapter)
     spec = _spec(network={"ingress": "internal", "egress": "vpc"})
     config = adapter.translate(spec)
     assert config["site"]["publicNetworkAccess"] == "Disabled"
-    assert any("private endpoint" in n for n in config["@notes"])
+    assert any("private endpoint" in n for n in config.notes)
     imported = adapter.to_spec(config)
     assert imported.spec == spec
     assert any("internal" in n for n in imported.notes)
@@ -209,7 +198,7 @@ def test_consumption_plan_cannot_be_translated(adapter: AzureFunctionsAdapter) -
 
 def test_settings_come_from_the_spec_when_the_adapter_has_none(spec: FunctionSpec) -> None:
     config = AzureFunctionsAdapter().translate(spec)
-    assert config["@id"].startswith(f"/subscriptions/{SUB}/resourceGroups/{RG}/")
+    assert config.id.startswith(f"/subscriptions/{SUB}/resourceGroups/{RG}/")
     assert config["site"]["location"] == LOCATION
     assert AzureFunctionsAdapter.settings_from(spec) == {"subscription_id": SUB, "resource_group": RG,
                                                          "location": LOCATION}

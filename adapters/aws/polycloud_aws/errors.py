@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, TypeVar
 
 from polycloud.errors import (
-    AdapterError,
     AuthError,
+    ConfigurationError,
     ConflictError,
     NotFoundError,
     ProviderError,
     ThrottledError,
     translating,
 )
+from polycloud.retry import parse_retry_after
 
 __all__ = ["PROVIDER", "is_in_progress", "map_sdk_error", "map_sdk_error_role_propagating", "translate_errors",
-           "usage_error"]
+           "usage_checked", "usage_error"]
+
+T = TypeVar("T")
 
 PROVIDER = "aws-lambda"
 
@@ -96,7 +100,7 @@ def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderE
         status = meta.get("HTTPStatusCode")
         message = str(error.get("Message") or exc)
         headers = meta.get("HTTPHeaders") or {}
-        retry_after = _seconds(headers.get("retry-after"))
+        retry_after = parse_retry_after(headers.get("retry-after"))
         cls = _ERROR_CODES.get(code or "", ProviderError)
         transient = (cls is ConflictError and is_in_progress(message)) or (
             code == "InvalidParameterValueException" and (
@@ -117,9 +121,9 @@ def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderE
     return None
 
 
-def usage_error(exc: Exception, operation: str) -> AdapterError | None:
-    """An AdapterError (the CLI's exit 2) for a botocore error that is the caller's input, not the cloud's
-    answer, or None for anything else. Nothing was sent to AWS.
+def usage_error(exc: Exception, operation: str) -> ConfigurationError | None:
+    """A ConfigurationError (the CLI's exit 2) for a botocore error that is the caller's input, not the
+    cloud's answer, or None for anything else. Nothing was sent to AWS.
 
     - NoRegionError: no region from the adapter, the spec, the environment or the AWS config;
     - ParamValidationError: botocore refused a parameter before sending it (``export ""``).
@@ -129,14 +133,28 @@ def usage_error(exc: Exception, operation: str) -> AdapterError | None:
     except ImportError:  # an injected client that is not botocore's: nothing of ours to translate
         return None
     if isinstance(exc, NoRegionError):
-        return AdapterError("AWS region is not set: add providers.aws.region to the spec, pass region=... "
-                            "(CLI: --region REGION), or set AWS_DEFAULT_REGION (or a region in the AWS config)")
+        return ConfigurationError("AWS region is not set: add providers.aws.region to the spec, pass region=... "
+                                  "(CLI: --region REGION), or set AWS_DEFAULT_REGION (or a region in the AWS "
+                                  "config)", provider=PROVIDER, setting="region")
     if isinstance(exc, ParamValidationError):
         lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         detail = "; ".join(lines[1:] or lines)
-        return AdapterError(f"{operation} was not sent to AWS: {detail}. Check the function name and settings "
-                            "given (a Lambda function name is 1 to 64 letters, digits, hyphens or underscores)")
+        return ConfigurationError(f"{operation} was not sent to AWS: {detail}. Check the function name and "
+                                  "settings given (a Lambda function name is 1 to 64 letters, digits, hyphens or "
+                                  "underscores)", provider=PROVIDER)
     return None
+
+
+def usage_checked(operation: str, fn: Callable[[], T]) -> T:
+    """Run ``fn``; a botocore error that is the caller's input (``usage_error``) is raised as that
+    ConfigurationError, which is not retried."""
+    try:
+        return fn()
+    except Exception as exc:
+        usage = usage_error(exc, operation)
+        if usage is None:
+            raise
+        raise usage from exc
 
 
 def _waiter_error(exc: Any, operation: str) -> ProviderError:
@@ -150,10 +168,3 @@ def _waiter_error(exc: Any, operation: str) -> ProviderError:
     message = f"{exc}" + (f": {reason}" if reason else "")
     return ProviderError(message, provider=PROVIDER, operation=operation, code=code or "WaiterError",
                          status=status, transient=transient)
-
-
-def _seconds(value: object) -> float | None:
-    try:
-        return float(str(value)) if value is not None else None
-    except ValueError:
-        return None
