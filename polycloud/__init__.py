@@ -3,8 +3,10 @@
 Importing polycloud imports no cloud SDK; each adapter loads its SDK on its first API call.
 """
 
+from polycloud._deploy import deploy, export, migrate, plan
+from polycloud._plan import Change, Deployment, Plan
+from polycloud._validate import validate, validate_files
 from polycloud.adapter import Adapter, Imported
-from polycloud.deploy import deploy, export, migrate, plan
 from polycloud.errors import (
     AdapterError,
     AuthError,
@@ -23,10 +25,8 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Change, Deployment, Plan
 from polycloud.source import dump_spec, load_spec
 from polycloud.spec import FunctionSpec
-from polycloud.validate import validate, validate_files
 
 __version__ = "0.1.0"
 

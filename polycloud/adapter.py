@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
+from polycloud._plan import Deployment, Plan, make_plan
 from polycloud.config import ProviderConfig
 from polycloud.errors import (
     ConflictError,
@@ -38,7 +39,6 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits
-from polycloud.plan import Deployment, Plan, make_plan
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel

@@ -35,9 +35,9 @@ __all__ = ["main"]
 # -- commands -------------------------------------------------------------------------
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from polycloud._validate import validate_files
     from polycloud.output import render
     from polycloud.source import UNREADABLE
-    from polycloud.validate import validate_files
 
     report = validate_files(args.files, providers_flag(args.provider), limits=limits_flag(args.limits))
     emit(render(report, args.format, strict=args.strict), args.output)
@@ -60,7 +60,7 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 def _cmd_limits(args: argparse.Namespace) -> int:
     from polycloud import registry
-    from polycloud.validate import DEFAULT_PROVIDERS
+    from polycloud._validate import DEFAULT_PROVIDERS
 
     names = providers_flag(args.provider) or list(DEFAULT_PROVIDERS)
     tables = [registry.load(n).limits for n in names]  # an adapter's own data, wherever it is installed from

@@ -76,7 +76,7 @@ def _describe_deployment(result: Any, verb: str) -> str:
 
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     """`polycloud deploy FILE -p P`: create or update the function."""
-    from polycloud.deploy import deploy
+    from polycloud._deploy import deploy
 
     provider = _one_provider(args)
     dry = args.dry_run if dry_run is None else dry_run
@@ -96,7 +96,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """`polycloud export NAME -p P`: the live function as a spec."""
-    from polycloud.deploy import export
+    from polycloud._deploy import export
     from polycloud.source import dump_spec
 
     provider = _one_provider(args)
@@ -109,7 +109,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """`polycloud migrate NAME --from P --to Q`: read from one provider, deploy to another."""
-    from polycloud.deploy import migrate
+    from polycloud._deploy import migrate
 
     source = _one_provider(argparse.Namespace(provider=args.source))
     target = _one_provider(argparse.Namespace(provider=args.target))
@@ -135,9 +135,9 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
     """`polycloud sandbox FILE...`: deploy, redeploy and export on the offline fakes."""
+    from polycloud._validate import load_input, target_providers
     from polycloud.source import UNREADABLE
     from polycloud.testing.sandbox import Rehearsal, open_sandbox
-    from polycloud.validate import load_input, target_providers
 
     rows: list[Rehearsal] = []
     code = EXIT_OK

@@ -40,7 +40,7 @@ def limits_flag(path: str | None) -> dict[str, Any] | None:
     """The overrides document of a ``--limits FILE`` flag (None when absent)."""
     if not path:
         return None
-    from polycloud.limits import read_overrides
+    from polycloud.limit_overrides import read_overrides
 
     try:
         return read_overrides(path)

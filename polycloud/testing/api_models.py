@@ -43,8 +43,19 @@ def _service_model(service: str) -> Any:
     return botocore.session.get_session().get_service_model(service)
 
 
+_UNICODE_CLASSES = ("\\p{L}\\p{Z}\\p{N}", "\\w\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000")
+"""AWS tag patterns are Java regular expressions with Unicode classes that Python's ``re`` lacks. Inside one
+character class that also holds ``_`` (as in every AWS tag pattern), ``\\p{L}\\p{N}`` plus ``_`` is exactly
+Python's Unicode ``\\w``, and ``\\p{Z}`` is the 19 space and separator characters listed."""
+
+
 @cache
 def _pattern(text: str) -> re.Pattern[str]:
+    java, python = _UNICODE_CLASSES
+    if java in text and "_" in text:
+        text = text.replace(java, python)
+    if "\\p{" in text:
+        raise ValueError(f"the model's pattern {text!r} has a Unicode class polycloud cannot translate")
     return re.compile(text)
 
 

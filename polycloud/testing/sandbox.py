@@ -178,8 +178,8 @@ def rehearse(path: str, provider: str) -> Rehearsal:
         MissingDependencyError: the provider's SDK or the sandbox extras are missing.
     """
     from polycloud import registry
-    from polycloud.deploy import deploy, export
-    from polycloud.validate import load_input
+    from polycloud._deploy import deploy, export
+    from polycloud._validate import load_input
 
     spec, _ = load_input(path)
     settings = sandbox_settings(provider)

@@ -164,7 +164,8 @@ def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
         assert out["error"]["request_id"] == "fault-injected"
         assert out["error"]["changed"] == [
             "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
-            "created function cli-fn", "published version 1 as alias live"]
+            "created function cli-fn", "published version 1",
+            "pointed alias live at version 1"]
         assert main(["deploy", str(spec_file), "-p", "aws", "--sandbox"]) == 0
         assert "cli-fn: updated" in capsys.readouterr().out
     finally:

@@ -20,6 +20,9 @@ SECRET_URI = "https://kv-acme.vault.azure.net/secrets/db-password"
 FULL_SPEC: dict[str, Any] = {
     "name": "contract-fn",
     "image": IMAGE,
+    # A Functions image (a custom handler on the Functions base image): the contract whose timeout and
+    # per_instance Azure enforces, so every field round-trips. An http image runs without the host (test_images).
+    "image_contract": "azure-functions-host",
     "port": 9000,
     "memory": "3584MiB",  # on Azure memory is the plan's instance size: all of EP1
     "timeout": "5m",
@@ -29,7 +32,8 @@ FULL_SPEC: dict[str, Any] = {
     "secrets": {"DB_PASSWORD": {"azure": SECRET_URI}},
     "tags": {"team": "platform", "cost-center": "42"},
     "providers": {"azure": {"subscription_id": SUB, "resource_group": RG, "location": LOCATION, "plan": "EP1",
-                            "storage": "acmestorage", "subnet_id": SUBNET, "registry_managed_identity": True}},
+                            "storage": "acmestorage", "subnet_id": SUBNET, "registry_managed_identity": True,
+                            "worker_runtime": "custom"}},
 }
 
 

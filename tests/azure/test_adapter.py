@@ -69,8 +69,9 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 
     settings = fake.app_settings(RG, "contract-fn")
     assert settings is not None
-    assert settings["WEBSITES_PORT"] == settings["PORT"] == "9000"
+    assert settings["WEBSITES_PORT"] == "9000" and "PORT" not in settings  # a Functions image: no $PORT
     assert settings["FUNCTIONS_EXTENSION_VERSION"] == "~4"
+    assert settings["FUNCTIONS_WORKER_RUNTIME"] == "custom"
     assert settings["WEBSITES_ENABLE_APP_SERVICE_STORAGE"] == "false"
     assert settings["AzureWebJobsStorage__accountName"] == "acmestorage"
     assert settings["AzureFunctionsJobHost__functionTimeout"] == "00:05:00"
@@ -82,8 +83,9 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 
 def test_calls_per_scenario(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
     deploy(spec, adapter)
-    # GET site (404), GET plan (404), PUT plan, 2 polls, GET plan, PUT site, 2 polls, GET site
-    assert (_reads(fake), writes(fake)) == (8, CREATE_WRITES)
+    # GET site (404), POST checknameavailability, GET plan (404), PUT plan, 2 polls, GET plan, PUT site,
+    # 2 polls, GET site
+    assert (_reads(fake), writes(fake)) == (9, CREATE_WRITES)
 
     fake.reset_calls()
     assert deploy(spec, adapter).action == "unchanged"
@@ -187,7 +189,8 @@ def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missin
                 "credential": FakeCredential(), "retry": RetryPolicy.no_wait()}
     del settings[missing]
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
-                                                                             "subnet_id": SUBNET}}})
+                                                                             "subnet_id": SUBNET,
+                                                                             "worker_runtime": "custom"}}})
     with pytest.raises(ConfigurationError, match=f"providers.azure.{missing}") as caught:
         deploy(bare, AzureFunctionsAdapter(**settings))
     assert str(caught.value).endswith(flag)  # the CLI flag that sets it
@@ -198,7 +201,8 @@ def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -
     settings = {"subscription_id": SUB, "resource_group": RG, "credential": FakeCredential(),
                 "retry": RetryPolicy.no_wait()}
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
-                                                                             "subnet_id": SUBNET}}})
+                                                                             "subnet_id": SUBNET,
+                                                                             "worker_runtime": "custom"}}})
     for attempt in (plan, lambda *a: deploy(*a, dry_run=True), deploy):
         with pytest.raises(ConfigurationError, match="providers.azure.location") as caught:
             attempt(bare, AzureFunctionsAdapter(**settings))

@@ -22,7 +22,7 @@ GOLDEN_SETTINGS = {
     "FUNCTIONS_EXTENSION_VERSION": "~4",
     "WEBSITES_ENABLE_APP_SERVICE_STORAGE": "false",
     "WEBSITES_PORT": "9000",
-    "PORT": "9000",
+    "FUNCTIONS_WORKER_RUNTIME": "custom",
     "AzureFunctionsJobHost__functionTimeout": "00:05:00",
     "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests": "8",
     "AzureWebJobsStorage__accountName": "acmestorage",
@@ -132,10 +132,9 @@ def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter)
     assert any("connection string with an account key" in n for n in imported.notes)
 
 
-def test_no_storage_is_noted(adapter: AzureFunctionsAdapter) -> None:
-    config = adapter.translate(_spec(azure={"storage": None}))
+def test_no_storage_writes_no_storage_setting(adapter: AzureFunctionsAdapter) -> None:
+    config = adapter.translate(_spec(image_contract="http", azure={"storage": None, "worker_runtime": None}))
     assert not any(k.startswith("AzureWebJobsStorage") for k in config["app_settings"])
-    assert any("providers.azure.storage" in n for n in config.notes)
 
 
 @pytest.mark.parametrize(("image", "server"), [(IMAGE, "https://acme.azurecr.io"),
@@ -206,7 +205,7 @@ def test_settings_come_from_the_spec_when_the_adapter_has_none(spec: FunctionSpe
 
 def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter) -> None:
     config = adapter.translate(_spec())
-    for key in ("WEBSITES_PORT", "PORT", "AzureFunctionsJobHost__functionTimeout"):
+    for key in ("WEBSITES_PORT", "FUNCTIONS_WORKER_RUNTIME", "AzureFunctionsJobHost__functionTimeout"):
         del config["app_settings"][key]
     config["app_settings"]["AzureWebJobsStorage__credential"] = "managedidentity"
     config["plan"]["sku"] = {"name": "P1v3", "tier": "PremiumV3"}
@@ -216,12 +215,14 @@ def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter
     assert "AzureWebJobsStorage__credential" not in imported.spec.environment
     assert imported.spec.providers.azure.plan == "P1v3"  # type: ignore[union-attr]
     joined = " | ".join(imported.notes)
-    for words in ("WEBSITES_PORT", "30 minutes", "AzureWebJobsStorage__credential", "P1v3"):
+    assert imported.spec.providers.azure.worker_runtime is None  # type: ignore[union-attr]
+    for words in ("WEBSITES_PORT", "30 minutes", "AzureWebJobsStorage__credential", "P1v3",
+                  "no FUNCTIONS_WORKER_RUNTIME"):
         assert words in joined
 
 
 def test_an_http_image_gets_port_and_websites_port(adapter: AzureFunctionsAdapter) -> None:
-    config = adapter.translate(_spec(port=3000))
+    config = adapter.translate(_spec(port=3000, image_contract="http", azure={"worker_runtime": None}))
     assert (config["app_settings"]["WEBSITES_PORT"], config["app_settings"]["PORT"]) == ("3000", "3000")
     imported = adapter.to_spec(config)
     assert (imported.spec.image_contract, imported.spec.port) == ("http", 3000)
@@ -245,7 +246,7 @@ def test_a_functions_host_image_gets_only_websites_port(adapter: AzureFunctionsA
 ])
 def test_live_port_settings_that_polycloud_would_not_write(adapter: AzureFunctionsAdapter, live: dict[str, str],
                                                            contract: str, port: int, words: str) -> None:
-    config = adapter.translate(_spec())
+    config = adapter.translate(_spec(image_contract="http", azure={"worker_runtime": None}))
     for key in ("WEBSITES_PORT", "PORT"):
         del config["app_settings"][key]
     config["app_settings"].update(live)
@@ -277,9 +278,17 @@ def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, b
                     plan: str, plan_name: str | None) -> None:
     adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION)
     memory = adapter.limits.profile(plan)["memory"].max
+    host = contract == "azure-functions-host"
     spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0),
                  environment=environment, tags=tags,
                  concurrency={"min_instances": bounds[0], "max_instances": bounds[1], "per_instance": per_instance},
                  network={"ingress": ingress, "auth": "none" if ingress == "public" else "iam", "egress": egress},
-                 azure={"storage": storage, "plan": plan, "plan_name": plan_name})
-    assert adapter.to_spec(adapter.translate(spec)).spec == spec
+                 azure={"storage": storage, "plan": plan, "plan_name": plan_name,
+                        "worker_runtime": "python" if host else None})
+    # What Azure keeps: at least one always-ready instance on Elastic Premium; an http image has no host, so
+    # no functionTimeout (read as the 230 s HTTP cap) and no maxConcurrentRequests (read as 1).
+    kept = {"min_instances": max(1, bounds[0]), "max_instances": bounds[1],
+            "per_instance": per_instance if host else 1}
+    expected = spec.model_copy(update={"timeout": timeout if host else 230,
+                                       "concurrency": spec.concurrency.model_copy(update=kept)})
+    assert adapter.to_spec(adapter.translate(spec)).spec == expected

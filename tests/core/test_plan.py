@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polycloud import Change, Deployment, Plan
+from polycloud._plan import diff, make_plan
 from polycloud.config import ProviderConfig
-from polycloud.plan import diff, make_plan
 
 DESIRED = {
     "function": {"MemorySize": 1024, "Timeout": 30, "Environment": {"Variables": {"A": "1", "B": "2"}},

@@ -115,7 +115,7 @@ PACKAGE: dict[str, str] = {
         from polycloud.errors import ConfigurationError, ConflictError, NotFoundError, ProviderError
         from polycloud.findings import Finding, Severity
         from polycloud.limits import ProviderLimits
-        from polycloud.plan import Plan
+        from polycloud._plan import Plan
         from polycloud.retry import RetryPolicy
         from polycloud.spec import FunctionSpec
         from polycloud_acme.fake import DEFAULT, AcmeCloud, AcmeError

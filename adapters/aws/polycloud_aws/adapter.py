@@ -11,32 +11,29 @@ The clients polycloud makes have botocore's own retries off (one attempt per cal
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from polycloud._plan import Plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import ErrorMapper, MissingDependencyError, NotFoundError, ProviderError, RefusedError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Plan
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel
 from polycloud_aws import rules
-from polycloud_aws.concurrency import publish, read_alias, retire_alias, sync_concurrency
-from polycloud_aws.errors import (
-    PROVIDER,
-    map_sdk_error,
-    map_sdk_error_role_propagating,
-    translate_errors,
-    usage_checked,
-)
+from polycloud_aws.concurrency import PROVISIONED_LISTING, publish, read_alias, retire_alias, sync_concurrency
+from polycloud_aws.errors import PROVIDER, map_sdk_error, translate_errors, usage_checked
+from polycloud_aws.preflight import check_before_writing
+from polycloud_aws.propagation import PROPAGATION_RETRY, call_while_role_propagates
 from polycloud_aws.roles import ensure_role
 from polycloud_aws.settings import AwsSettings
 from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, LiveFacts, live_config, to_spec, translate
-from polycloud_aws.url import PUBLIC_STATEMENTS, read_url, sync_url
+from polycloud_aws.url import public_state, read_url, sync_url
 
 if TYPE_CHECKING:
     import boto3
@@ -60,6 +57,9 @@ class LambdaAdapter(BaseAdapter):
         iam_client: a boto3 IAM client to use as is (only for the managed execution roles).
         session: the boto3 session clients are made from (default: a new one, boto3's standard chain).
         retry: polycloud's policy for transient errors (throttling, 5xx, dropped connections, busy function).
+        propagation_retry: the longer budget for waiting until IAM has propagated a role polycloud just
+            created or completed (``propagation``; default ``PROPAGATION_RETRY``, 15 minutes, sleeping as
+            ``retry`` does).
         waiter_delay: the pause between polls of the function's state, in seconds.
         adopt: let a deploy take over an image function polycloud did not create (one whose description
             is not ``managed-by: polycloud``), replacing its configuration with the spec's.
@@ -78,8 +78,9 @@ class LambdaAdapter(BaseAdapter):
 
     def __init__(self, *, region: str | None = None, client: Any = None, iam_client: Any = None,
                  session: boto3.session.Session | None = None, retry: RetryPolicy | None = None,
-                 waiter_delay: float = 1, adopt: bool = False) -> None:
+                 propagation_retry: RetryPolicy | None = None, waiter_delay: float = 1, adopt: bool = False) -> None:
         super().__init__(retry=retry, adopt=adopt)
+        self.propagation_retry = propagation_retry or dataclasses.replace(PROPAGATION_RETRY, sleep=self.retry.sleep)
         self._region = region
         self._inject("lambda", client)
         self._inject("iam", iam_client)
@@ -135,7 +136,9 @@ class LambdaAdapter(BaseAdapter):
         """Lambda config -> spec (pure); the region is the adapter's, else the function ARN's."""
         arn = config.id or ""
         region = self._region or (arn.split(":")[3] if arn.count(":") >= 6 else None)
-        return to_spec(config, region=region)
+        imported = to_spec(config, region=region)
+        imported.notes[:0] = [note for note in config.notes if note not in imported.notes]
+        return imported
 
     # -- I/O ---------------------------------------------------------------------------
     def read(self, name: str) -> ProviderConfig[LiveFacts] | None:
@@ -152,21 +155,25 @@ class LambdaAdapter(BaseAdapter):
         function = raw["Configuration"]
         function["ImageUri"] = (raw.get("Code") or {}).get("ImageUri")
         _refuse_zip(name, function)
-        alias, aliases, provisioned = read_alias(self, name)
+        notes: list[str] = []
+        alias, aliases, provisioned = read_alias(self, name, notes)
         url, statements = read_url(self, name, alias["Name"] if alias else None)
-        facts = LiveFacts(role_arn=function.get("Role"), alias=alias, aliases=aliases, statements=tuple(statements))
-        return live_config(function, tags=raw.get("Tags") or {},
-                           reserved=(raw.get("Concurrency") or {}).get("ReservedConcurrentExecutions"),
-                           provisioned=provisioned, url=url, public=set(statements) == set(PUBLIC_STATEMENTS),
-                           facts=facts)
+        facts = LiveFacts(role_arn=function.get("Role"), alias=alias, aliases=aliases, statements=tuple(statements),
+                          unsupported=(PROVISIONED_LISTING,) if notes else ())
+        config = live_config(function, tags=raw.get("Tags") or {},
+                             reserved=(raw.get("Concurrency") or {}).get("ReservedConcurrentExecutions"),
+                             provisioned=provisioned, url=url, public=public_state(statements), facts=facts)
+        config.notes.extend(notes)
+        return config
 
     def create(self, plan: Plan, journal: Journal) -> Applied:
         """CreateFunction (with polycloud's description, so it is never without the mark), then the steps."""
         desired = plan.desired
-        function, mapper = self._configuration(plan, journal)
-        created = self.call("CreateFunction", lambda: self.client.create_function(
+        check_before_writing(self, plan, journal, self.limits)
+        function, made_role = self._configuration(plan, journal)
+        created = self._send("CreateFunction", lambda: self.client.create_function(
             FunctionName=plan.name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
-            Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function), mapper=mapper)
+            Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function), made_role)
         self._created(plan.name, journal)
         return self._finish(plan, str(created["FunctionArn"]), journal)
 
@@ -186,10 +193,13 @@ class LambdaAdapter(BaseAdapter):
         """Configuration, image and tags, each only when it changed, then the steps."""
         assert plan.live is not None
         name, desired = plan.name, plan.desired
+        check_before_writing(self, plan, journal, self.limits)
+        for note in plan.live.notes:
+            journal.note(note)
         if plan.touches("function"):
-            function, mapper = self._configuration(plan, journal)
-            self.call("UpdateFunctionConfiguration",
-                      lambda: self.client.update_function_configuration(FunctionName=name, **function), mapper=mapper)
+            function, made_role = self._configuration(plan, journal)
+            self._send("UpdateFunctionConfiguration",
+                       lambda: self.client.update_function_configuration(FunctionName=name, **function), made_role)
             journal.record("updated configuration")
             self._wait("function_updated_v2", name)
         if plan.touches("code"):
@@ -203,11 +213,10 @@ class LambdaAdapter(BaseAdapter):
             self._sync_tags(arn, desired["tags"], plan.live.get("tags") or {}, journal)
         return self._finish(plan, arn, journal)
 
-    def _configuration(self, plan: Plan, journal: Journal) -> tuple[dict[str, Any], ErrorMapper | None]:
+    def _configuration(self, plan: Plan, journal: Journal) -> tuple[dict[str, Any], str | None]:
         """The function configuration to send, its managed role resolved to an ARN (the role made or
-        completed first when the function does not use it yet), and the error table to send it with:
-        right after polycloud made the role, Lambda's complaint that it lacks the VPC permissions is IAM
-        propagation, worth waiting out."""
+        completed first when the function does not use it yet), and the name of the role when polycloud
+        has just made or completed it (IAM may not have propagated it to Lambda yet)."""
         function = dict(plan.desired["function"])
         marker = function["Role"]
         if marker not in MANAGED_ROLES:
@@ -216,7 +225,14 @@ class LambdaAdapter(BaseAdapter):
             function["Role"] = LiveFacts.of(plan.live).role_arn
             return function, None
         function["Role"] = ensure_role(self, marker, journal)
-        return function, map_sdk_error_role_propagating
+        return function, MANAGED_ROLES[marker]
+
+    def _send(self, operation: str, fn: Callable[[], T], made_role: str | None) -> T:
+        """CreateFunction or UpdateFunctionConfiguration: with the propagation budget (``propagation``)
+        when polycloud has just made or completed the role, else as any call."""
+        if made_role is None:
+            return self.call(operation, fn)
+        return call_while_role_propagates(self, operation, fn, made_role)
 
     def _created(self, name: str, journal: Journal) -> None:
         journal.record(f"created function {name}")

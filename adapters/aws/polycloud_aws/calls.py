@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from polycloud.errors import ErrorMapper
+from polycloud.retry import RetryPolicy
 
 __all__ = ["LambdaCalls"]
 
@@ -18,6 +19,9 @@ T = TypeVar("T")
 
 class LambdaCalls(Protocol):
     """Lambda and IAM clients, and ``call`` to send one request through polycloud's retry policy."""
+
+    propagation_retry: RetryPolicy
+    """The budget for waiting until IAM has propagated a role polycloud just made (``propagation``)."""
 
     @property
     def client(self) -> Any:

@@ -19,23 +19,31 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from polycloud._plan import Plan
 from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
-from polycloud.plan import Plan
 from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.optional import read_optional, unsupported_note
 from polycloud_aws.translate import STAMP_PREFIX, LiveFacts, publish_stamp
 
-__all__ = ["publish", "read_alias", "retire_alias", "sync_concurrency"]
+__all__ = ["PROVISIONED_LISTING", "publish", "read_alias", "retire_alias", "sync_concurrency"]
 
 
-def read_alias(api: LambdaCalls, name: str) -> tuple[dict[str, Any] | None, tuple[str, ...], int | None]:
+PROVISIONED_LISTING = "ListProvisionedConcurrencyConfigs"
+
+
+def read_alias(api: LambdaCalls, name: str,
+               notes: list[str]) -> tuple[dict[str, Any] | None, tuple[str, ...], int | None]:
     """The alias polycloud manages (a ListAliases item, or None), the names of every alias, and the
-    provisioned concurrency on polycloud's alias."""
+    provisioned concurrency on polycloud's alias. An endpoint without provisioned concurrency (stock moto)
+    reads as none, with a note in ``notes``."""
     aliases = api.call("ListAliases", lambda: api.client.list_aliases(FunctionName=name, MaxItems=10000))
-    listing = api.call("ListProvisionedConcurrencyConfigs",
-                       lambda: api.client.list_provisioned_concurrency_configs(FunctionName=name))
+    listing = read_optional(api, PROVISIONED_LISTING,
+                            lambda: api.client.list_provisioned_concurrency_configs(FunctionName=name))
+    if listing is None:
+        notes.append(unsupported_note(PROVISIONED_LISTING, "provisioned concurrency was read as none"))
     provisioned = {str(item["FunctionArn"]).rsplit(":", 1)[-1]: int(item["RequestedProvisionedConcurrentExecutions"])
-                   for item in listing.get("ProvisionedConcurrencyConfigs", [])}
+                   for item in (listing or {}).get("ProvisionedConcurrencyConfigs", [])}
     every = aliases.get("Aliases") or []
     ours = _our_alias(every, provisioned)
     return ours, tuple(a["Name"] for a in every), provisioned.get(ours["Name"]) if ours else None
@@ -59,6 +67,7 @@ def publish(api: LambdaCalls, plan: Plan, journal: Journal) -> None:
     stamp = publish_stamp(plan.desired)
     version = str(api.call("PublishVersion", lambda: api.client.publish_version(
         FunctionName=name, Description=stamp))["Version"])
+    journal.record(f"published version {version}")  # said even when the alias call below fails
     fields = {"FunctionName": name, "Name": alias, "FunctionVersion": version, "Description": stamp}
     create = functools.partial(api.client.create_alias, **fields)
     update = functools.partial(api.client.update_alias, **fields)
@@ -72,7 +81,7 @@ def publish(api: LambdaCalls, plan: Plan, journal: Journal) -> None:
             api.call("CreateAlias", create)
         except ConflictError:  # created meanwhile, or our create's answer was lost
             api.call("UpdateAlias", update)
-    journal.record(f"published version {version} as alias {alias}")
+    journal.record(f"pointed alias {alias} at version {version}")
 
 
 def sync_concurrency(api: LambdaCalls, plan: Plan, journal: Journal) -> None:

@@ -17,8 +17,8 @@ from polycloud.errors import (
 )
 from polycloud.retry import parse_retry_after
 
-__all__ = ["PROVIDER", "is_in_progress", "map_sdk_error", "map_sdk_error_role_propagating", "translate_errors",
-           "usage_checked", "usage_error"]
+__all__ = ["PROVIDER", "UnsupportedOperationError", "is_in_progress", "is_role_propagation", "map_sdk_error",
+           "map_sdk_error_waiting_for_role", "translate_errors", "usage_checked", "usage_error"]
 
 T = TypeVar("T")
 
@@ -51,12 +51,25 @@ _ERROR_CODES: Final[dict[str, type[ProviderError]]] = {
 # "... FunctionUrlConfig exists for this Lambda function" will not change by waiting.
 _BUSY = ("in progress", "cannot be performed at this time", "currently in the following state")
 
-# A role IAM has not yet propagated to Lambda. "cannot be assumed" is retried always (a role created
-# just before, by polycloud or by the user's own tooling); the ENI permission message only right
-# after polycloud itself attached AWSLambdaVPCAccessExecutionRole, since for a user's role it is a
-# lasting mistake that retrying would only delay.
+# A role IAM has not yet propagated to Lambda. "cannot be assumed" is retried always with the general
+# budget (a role created just before by the user's own tooling); right after polycloud itself created or
+# completed a managed role, both messages get the longer propagation budget (``propagation``). The ENI
+# permission message is not retried otherwise: for a user's role it is a lasting mistake.
+# Terraform's AWS provider retries the same two messages on CreateFunction/UpdateFunctionConfiguration
+# (``retryFunctionOp`` in internal/service/lambda/function.go,
+# https://github.com/hashicorp/terraform-provider-aws/blob/main/internal/service/lambda/function.go).
 _PROPAGATING_ROLE = "cannot be assumed by Lambda"
 _PROPAGATING_VPC_POLICY = "does not have permissions to call CreateNetworkInterface"
+
+# An AWS-compatible endpoint that does not implement an operation: stock moto answers 404 "Not yet
+# implemented" without an error code (moto/core/botocore_stubber.py) or a bare 404 page (moto server);
+# LocalStack answers 501 (InternalFailure / NotImplemented). AWS itself never answers either for the
+# operations polycloud calls, and its own 404s always carry a modelled code (ResourceNotFoundException).
+_UNMODELLED_404_CODES = frozenset({"404", "NotFound", "Not Found"})
+
+
+class UnsupportedOperationError(ProviderError):
+    """The endpoint (moto, LocalStack, a proxy) does not implement this Lambda operation."""
 
 _TRANSIENT_WAITER_CODES = frozenset({"TooManyRequestsException", "ThrottlingException", "Throttling",
                                      "ServiceException", "ServiceUnavailableException", "InternalFailure"})
@@ -75,15 +88,36 @@ def is_in_progress(message: str) -> bool:
 
 def map_sdk_error(exc: Exception, operation: str) -> ProviderError | None:
     """The ProviderError for a botocore exception, or None for anything else."""
-    return _map(exc, operation, role_propagating=False)
+    return _map(exc, operation, waiting_for_role=False)
 
 
-def map_sdk_error_role_propagating(exc: Exception, operation: str) -> ProviderError | None:
-    """``map_sdk_error`` for calls made right after polycloud created or changed the execution role."""
-    return _map(exc, operation, role_propagating=True)
+def map_sdk_error_waiting_for_role(exc: Exception, operation: str) -> ProviderError | None:
+    """``map_sdk_error`` for calls made right after polycloud created or completed the execution role: both
+    propagation messages are left to the propagation budget (not transient here, so the general budget
+    does not spend itself on them; ``is_role_propagation`` finds them)."""
+    return _map(exc, operation, waiting_for_role=True)
 
 
-def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderError | None:
+def is_role_propagation(exc: BaseException) -> bool:
+    """True for Lambda's answers that the execution role has not yet propagated from IAM."""
+    if not isinstance(exc, ProviderError) or exc.code != "InvalidParameterValueException":
+        return False
+    return _PROPAGATING_ROLE in exc.message or _PROPAGATING_VPC_POLICY in exc.message
+
+
+def _unimplemented(code: str | None, status: object) -> bool:
+    return status == 501 or (status == 404 and (code is None or code in _UNMODELLED_404_CODES))
+
+
+def _unsupported(operation: str, message: str, code: str | None, status: object) -> UnsupportedOperationError:
+    return UnsupportedOperationError(
+        f"the endpoint does not implement {operation} (it answered {status}: {message}). AWS Lambda does; an "
+        "AWS-compatible endpoint (moto, LocalStack) may not. With moto, call polycloud.testing.aws.extend_moto() "
+        "before mocking (or use polycloud's moto_aws fixture / sandbox), which implements it",
+        provider=PROVIDER, operation=operation, code=code, status=status if isinstance(status, int) else None)
+
+
+def _map(exc: Exception, operation: str, *, waiting_for_role: bool) -> ProviderError | None:
     from botocore.exceptions import (
         BotoCoreError,
         ClientError,
@@ -101,11 +135,11 @@ def _map(exc: Exception, operation: str, *, role_propagating: bool) -> ProviderE
         message = str(error.get("Message") or exc)
         headers = meta.get("HTTPHeaders") or {}
         retry_after = parse_retry_after(headers.get("retry-after"))
+        if _unimplemented(code, status):
+            return _unsupported(operation, message, code, status)
         cls = _ERROR_CODES.get(code or "", ProviderError)
         transient = (cls is ConflictError and is_in_progress(message)) or (
-            code == "InvalidParameterValueException" and (
-                _PROPAGATING_ROLE in message or (role_propagating and _PROPAGATING_VPC_POLICY in message))
-        )
+            code == "InvalidParameterValueException" and _PROPAGATING_ROLE in message and not waiting_for_role)
         return cls(message, provider=PROVIDER, operation=operation, code=code, status=status,
                    request_id=meta.get("RequestId"), retry_after=retry_after, transient=transient)
     if isinstance(exc, NoCredentialsError):

@@ -9,7 +9,9 @@ The provider config (what ``translate`` makes and ``live_config`` reads back) is
     alias:       Name (providers.aws.alias) and Current (it points at a version published from the
                  function and code above)
     concurrency: reserved (max_instances), provisioned (min_instances, on the alias)
-    url:         AuthType, Qualifier (the alias), Public (None when ingress is not public)
+    url:         AuthType, Qualifier (the alias), Public; None when ingress is not public. Live, Public is
+                 True when both public statements are there, False when neither is, and the list of the
+                 one that is when a deploy stopped between its two permission calls (``url``)
 
 Besides these settings a live config (``live_config``) carries the function's ARN as ``id``, its URL,
 ``owned`` (True when the Description is polycloud's mark) and, as ``private``, the ``LiveFacts`` the
@@ -67,6 +69,8 @@ class LiveFacts:
     """The names of every alias of the function."""
     statements: tuple[str, ...] = ()
     """Which of polycloud's public statements the function URL's resource policy has."""
+    unsupported: tuple[str, ...] = ()
+    """Optional reads the endpoint does not implement (stock moto: ListProvisionedConcurrencyConfigs)."""
 
     @classmethod
     def of(cls, config: ProviderConfig[Any] | None) -> LiveFacts:
@@ -147,7 +151,7 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
 
 
 def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int | None, provisioned: int | None,
-                url: dict[str, Any] | None, public: bool, facts: LiveFacts) -> ProviderConfig[LiveFacts]:
+                url: dict[str, Any] | None, public: bool | list[str], facts: LiveFacts) -> ProviderConfig[LiveFacts]:
     """GetFunction's ``Configuration`` plus the side resources -> the shape ``translate`` makes.
 
     ``provisioned`` is the count on ``facts.alias``, ``url`` a GetFunctionUrlConfig answer plus the

@@ -2,7 +2,11 @@
 
 A public URL (``network.auth: none``) needs both statements Lambda requires since October 2025:
 ``lambda:InvokeFunctionUrl`` with ``FunctionUrlAuthType: NONE`` and ``lambda:InvokeFunction`` with
-``InvokedViaFunctionUrl``. It counts as public only when both are there; a missing one is added back.
+``InvokedViaFunctionUrl``. Either one alone is still public state, read as such (``public_state``): a
+deploy that stopped between its two AddPermission calls, or a "make private" deploy that stopped between
+its two RemovePermission calls (leaving ``InvokeFunction`` for principal ``*``), reads as neither public
+nor private, so the next plan shows the change and the next deploy adds the missing one or removes the
+one left.
 Creates whose answer was lost are checked against the live state rather than assumed: a duplicate
 statement id or an existing URL config is accepted only once it has been read back.
 """
@@ -13,13 +17,13 @@ import functools
 import json
 from typing import Any
 
+from polycloud._plan import Plan
 from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
-from polycloud.plan import Plan
 from polycloud_aws.calls import LambdaCalls
 from polycloud_aws.translate import LiveFacts
 
-__all__ = ["PUBLIC_STATEMENTS", "qualified", "read_statements", "read_url", "sync_url"]
+__all__ = ["PUBLIC_STATEMENTS", "public_state", "qualified", "read_statements", "read_url", "sync_url"]
 
 PUBLIC_STATEMENTS: dict[str, dict[str, Any]] = {
     "polycloud-url-public": {"Action": "lambda:InvokeFunctionUrl", "Principal": "*",
@@ -27,6 +31,14 @@ PUBLIC_STATEMENTS: dict[str, dict[str, Any]] = {
     "polycloud-url-public-invoke": {"Action": "lambda:InvokeFunction", "Principal": "*",
                                     "InvokedViaFunctionUrl": True},
 }
+
+
+def public_state(statements: list[str] | tuple[str, ...]) -> bool | list[str]:
+    """True when both public statements are there, False when neither is, else the list of the one that is."""
+    present = [sid for sid in PUBLIC_STATEMENTS if sid in statements]
+    if len(present) == len(PUBLIC_STATEMENTS):
+        return True
+    return present or False
 
 
 def qualified(name: str, qualifier: str | None) -> dict[str, Any]:

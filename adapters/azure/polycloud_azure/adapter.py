@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from polycloud._plan import Plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
@@ -20,7 +21,6 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Plan
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec

@@ -25,13 +25,13 @@ import concurrent.futures
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from polycloud._plan import Plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import ConfigurationError, ConflictError, MissingDependencyError, NotFoundError, ProviderError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Plan
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_gcp import rules

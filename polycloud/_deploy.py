@@ -8,15 +8,15 @@ from typing import Any
 from pydantic import ValidationError
 
 from polycloud import registry
+from polycloud._plan import Deployment, Plan, make_plan
+from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
 from polycloud.errors import AdapterError, SpecError
 from polycloud.findings import Report
-from polycloud.plan import Deployment, Plan, make_plan
 from polycloud.settings import constructor_settings as adapter_settings
 from polycloud.settings import split as split_settings
 from polycloud.source import SpecSource, findings_from_validation
 from polycloud.spec import FunctionSpec
-from polycloud.validate import SpecInput, check_spec, load_input
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
