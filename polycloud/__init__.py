@@ -3,7 +3,7 @@
 Importing polycloud imports no cloud SDK; each adapter loads its SDK on its first API call.
 """
 
-from polycloud._deploy import deploy, export, migrate, plan
+from polycloud._deploy import deploy, export, plan
 from polycloud._plan import Change, Deployment, Plan
 from polycloud._validate import validate, validate_files
 from polycloud.adapter import Adapter, Imported
@@ -25,6 +25,7 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
+from polycloud.migration import Migration, MigrationRefusedError, PortabilityReport, migrate, portability
 from polycloud.source import dump_spec, load_spec
 from polycloud.spec import FunctionSpec
 
@@ -42,11 +43,14 @@ __all__ = [
     "FunctionSpec",
     "Imported",
     "InvalidAdapterError",
+    "Migration",
+    "MigrationRefusedError",
     "MissingDependencyError",
     "NotFoundError",
     "OwnershipError",
     "Plan",
     "PolycloudError",
+    "PortabilityReport",
     "ProviderError",
     "ProviderLimits",
     "RefusedError",
@@ -62,6 +66,7 @@ __all__ = [
     "load_spec",
     "migrate",
     "plan",
+    "portability",
     "validate",
     "validate_files",
 ]

@@ -11,7 +11,7 @@ from polycloud import registry
 from polycloud._plan import Deployment, Plan, make_plan
 from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
-from polycloud.errors import AdapterError, SpecError
+from polycloud.errors import AdapterError, ProviderError, SpecError
 from polycloud.findings import Report
 from polycloud.settings import constructor_settings as adapter_settings
 from polycloud.settings import split as split_settings
@@ -21,6 +21,10 @@ from polycloud.spec import FunctionSpec
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
 ProviderInput = str | Adapter
+
+# how deploy's ownership refusals and notes say to take a resource over, and how migrate's must say it
+_ADOPT_HINT = "adopt=True (CLI: --set adopt=true)"
+_MIGRATE_ADOPT_HINT = "target_settings={'adopt': True} (CLI: --target-set adopt=true)"
 
 
 def _adapter(provider: ProviderInput, spec: FunctionSpec | None, settings: Mapping[str, Any]) -> Adapter:
@@ -78,9 +82,9 @@ def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any]
     the_plan = make_plan(adapter.name, effective.name, desired, live)
     # Warnings are never dropped silently: they travel with the plan and the result.
     the_plan.notes = findings + list(desired.notes)
-    if live is not None and not live.owned:
+    if live is not None and not live.owned and not getattr(adapter, "adopt", False):
         the_plan.notes.append(f"{adapter.name} {effective.name} exists but polycloud did not create it: deploying "
-                              "it needs adopt=True (CLI: --set adopt=true), which takes it over")
+                              f"it needs {_ADOPT_HINT}, which takes it over")
     return adapter, the_plan
 
 
@@ -135,32 +139,8 @@ def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
     return adapter.to_spec(live)
 
 
-def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
-            source_settings: Mapping[str, Any] | None = None, target_settings: Mapping[str, Any] | None = None,
-            providers: Mapping[str, Any] | None = None, image: str | None = None,
-            dry_run: bool = False) -> tuple[Deployment, Imported]:
-    """Read ``name`` from ``source`` and deploy the same function to ``target``.
+def migrate(name: str, source: ProviderInput, target: ProviderInput, **options: Any) -> Any:
+    """``polycloud.migration.migrate`` (kept here for callers of the old location)."""
+    from polycloud.migration import migrate as run
 
-    ``providers`` fills the target's section (``{"region": ...}``) and ``image`` overrides the
-    image for the target; everything else is carried over from the source.
-
-    Raises:
-        SpecError: the function, as read, does not fit the target (nothing was written).
-        ProviderError: a cloud call failed.
-    """
-    imported = export(name, source, **dict(source_settings or {}))
-    target_adapter = _adapter(target, None, {})
-    section = target_adapter.section
-    data = imported.spec.model_dump(exclude={"providers"})
-    target_section: dict[str, Any] = dict(providers or {})
-    if image:
-        target_section["image"] = image
-    data["providers"] = {section: target_section}
-    try:
-        spec = FunctionSpec.model_validate(data)
-    except ValidationError as exc:
-        findings = findings_from_validation(exc)
-        raise SpecError(Report(findings, providers=[target_adapter.name])) from None
-    if isinstance(target, str):
-        target_adapter = _adapter(target, spec, dict(target_settings or {}))
-    return deploy(spec, target_adapter, dry_run=dry_run), imported
+    return run(name, source, target, **options)

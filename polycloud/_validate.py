@@ -81,6 +81,7 @@ def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None =
     merged = Report()
     for path in paths:
         one = validate(path, providers, limits=limits)
+        one.checked.setdefault(str(path) if isinstance(path, (str, Path)) else "<spec>", list(one.providers))
         merged.merge(one)
         if isinstance(path, (str, Path)) and str(path) not in merged.files:
             merged.files.append(str(path))

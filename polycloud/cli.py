@@ -1,7 +1,9 @@
-"""The ``polycloud`` command: validate, plan, deploy, export, migrate, schema, limits, providers, rules.
+"""The ``polycloud`` command: validate, plan, deploy, export, migrate, portability, schema, limits, providers,
+rules.
 
 Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
-2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed.
+2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed
+(`sandbox status`: no sandbox server runs; `sandbox start`: the server could not start).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from polycloud.cli_common import (
     progress_lines,
     providers_flag,
 )
+from polycloud.cli_migrate import add_migration_commands
 from polycloud.errors import AdapterError, ConfigurationError, PolycloudError, ProviderError, RefusedError, SpecError
 from polycloud.findings import Report
 
@@ -129,10 +132,10 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check spec files against providers' limits (offline)")
-    validate.add_argument("files", nargs="+", metavar="FILE")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML, JSON or TOML)")
     validate.add_argument("--provider", "-p", help="comma-separated provider keys or sections (default: those "
                           "under providers:, or the shipped three; see `polycloud providers`)")
-    validate.add_argument("--format", "-f", choices=FORMATS, default="text")
+    validate.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format")
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
     validate.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
     validate.add_argument("--output", "-o", metavar="FILE", help="write the report here")
@@ -150,43 +153,44 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--subscription")
         command.add_argument("--resource-group")
         command.add_argument("--sandbox", action="store_true",
-                             help="use polycloud's in-process offline fakes instead of a cloud")
+                             help="use polycloud's offline fakes instead of a cloud: the running `polycloud "
+                                  "sandbox start` server, else fakes that live for this command only")
         command.set_defaults(handler=handler)
         return command
 
     for name, help_text, handler in (("plan", "show what deploy would change", cmd_plan),
                                      ("deploy", "create or update the function", cmd_deploy)):
         command = cloud(name, help_text, handler)
-        command.add_argument("file", metavar="FILE")
-        command.add_argument("--limits", metavar="FILE")
-        command.add_argument("--dry-run", action="store_true")
+        command.add_argument("file", metavar="FILE", help="spec file (YAML, JSON or TOML)")
+        command.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
+        command.add_argument("--dry-run", action="store_true", help="write nothing; show what would change "
+                             "(plan never writes)")
 
     export = cloud("export", "write a live function as a spec", cmd_export)
-    export.add_argument("name", metavar="NAME")
-    export.add_argument("--output", "-o", metavar="FILE")
+    export.add_argument("name", metavar="NAME", help="the function's name")
+    export.add_argument("--output", "-o", metavar="FILE", help="write the spec here (replaced only once the "
+                        "export succeeded); default: stdout")
     export.set_defaults(format="yaml")
     for action in export._actions:
         if action.dest == "format":
             action.choices = ("yaml", "json")
             action.default = "yaml"
 
-    migrate = cloud("migrate", "read a function from one provider and deploy it to another", cmd_migrate)
-    migrate.add_argument("name", metavar="NAME")
-    migrate.add_argument("--from", dest="source", required=True)
-    migrate.add_argument("--to", dest="target", required=True)
-    migrate.add_argument("--target-setting", action="append", metavar="KEY=VALUE",
-                         help="providers.<target> value of the new spec, e.g. region=europe-west1 "
-                              "(--set, --region... apply to reading the source)")
-    migrate.add_argument("--target-set", action="append", metavar="KEY=VALUE",
-                         help="adapter setting for the target, e.g. adopt=true")
-    migrate.add_argument("--image", help="image for the target provider")
-    migrate.add_argument("--dry-run", action="store_true")
+    add_migration_commands(sub, cloud, cmd_migrate)
 
-    sandbox = sub.add_parser("sandbox", help="rehearse specs offline: deploy, redeploy and export on the "
-                             "in-process fakes of all three clouds")
-    sandbox.add_argument("files", nargs="+", metavar="FILE")
-    sandbox.add_argument("--provider", "-p", help="comma-separated; default: those under providers:, or all")
+    sandbox = sub.add_parser(
+        "sandbox", usage="%(prog)s {start,status,stop} | FILE... [options]",
+        help="run the offline fakes of all three clouds in the background (start, status, stop), or rehearse "
+             "specs on them: deploy, redeploy and export (FILE...)")
+    sandbox.add_argument("files", nargs="+", metavar="start|status|stop|FILE",
+                         help="start, status or stop the lasting sandbox server; or spec files to rehearse "
+                              "in-process (a file named like a command: ./start)")
+    sandbox.add_argument("--provider", "-p", help="rehearsal: comma-separated; default: those under providers:, "
+                         "or all")
     sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    for section in ("aws", "azure", "gcp"):
+        sandbox.add_argument(f"--{section}-port", type=int, default=0, metavar="PORT",
+                             help=f"start: the {section} fake's loopback port (default: a free one)")
     sandbox.set_defaults(handler=cmd_sandbox)
 
     schema = sub.add_parser("schema", help="write the spec's JSON Schemas")

@@ -39,11 +39,11 @@ class _Shipped:
 
 _BUILTIN = {
     "aws-lambda": _Shipped("polycloud_aws:LambdaAdapter", "aws", "polycloud_aws.settings:AwsSettings",
-                           "polycloud[aws]"),
+                           "polycloud-sdk[aws]"),
     "azure-functions": _Shipped("polycloud_azure:AzureFunctionsAdapter", "azure",
-                                "polycloud_azure.settings:AzureSettings", "polycloud[azure]"),
+                                "polycloud_azure.settings:AzureSettings", "polycloud-sdk[azure]"),
     "gcp-cloud-run": _Shipped("polycloud_gcp:CloudRunAdapter", "gcp", "polycloud_gcp.settings:GcpSettings",
-                              "polycloud[gcp]"),
+                              "polycloud-sdk[gcp]"),
 }
 """The adapters shipped in polycloud's wheel (registered as entry points too, like any third-party adapter)."""
 ALIASES: dict[str, str] = {**{shipped.section: key for key, shipped in _BUILTIN.items()},

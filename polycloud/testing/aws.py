@@ -65,6 +65,7 @@ class _Fault:
     lost: bool
     garbled: bool = False
     after: int = field(default=0)
+    code: str | None = None
 
 
 class FaultInjector:
@@ -95,11 +96,11 @@ class FaultInjector:
 
     def inject(self, count: int = 1, *, status: int = 500, retry_after: float | None = None,
                drop: bool = False, operation: str | None = None, lost: bool = False, garbled: bool = False,
-               after: int = 0) -> None:
+               after: int = 0, code: str | None = None) -> None:
         """Fail the next ``count`` HTTP requests (only those of ``operation``, when given), after letting
-        ``after`` of them through."""
+        ``after`` of them through; ``code`` names the AWS error (default: by ``status``)."""
         self._faults.extend(_Fault(status, retry_after, drop, operation, lost or garbled, garbled,
-                                   after if i == 0 else 0) for i in range(count))
+                                   after if i == 0 else 0, code) for i in range(count))
 
     @property
     def writes(self) -> list[str]:
@@ -129,7 +130,7 @@ class FaultInjector:
         # handler would still serve (and carry out) the request: point it elsewhere until the last
         # handler, so the failure happens before the call reaches the service.
         self._hidden_url, request.url = request.url, _NOWHERE
-        code = "TooManyRequestsException" if fault.status == 429 else "ServiceException"
+        code = fault.code or ("TooManyRequestsException" if fault.status == 429 else "ServiceException")
         headers = {"x-amzn-errortype": code, "x-amzn-requestid": "fault-injected"}
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"

@@ -13,7 +13,7 @@ Installed with polycloud, so any project's tests can ask for:
 Fakes that answer HTTP (``fake_arm``, ``fake_cloud_run``, ``polycloud_sandbox``) each hold their own
 ``responses`` mock, so use one of them per test. Loading this plugin imports no cloud SDK, moto or
 responses: each fixture imports what it needs when a test asks for it, so a project without the
-``polycloud[sandbox]`` extra runs its other tests as before.
+``polycloud-sdk[sandbox]`` extra runs its other tests as before.
 """
 
 from __future__ import annotations
@@ -34,12 +34,13 @@ __all__ = ["fake_arm", "fake_cloud_run", "moto_aws", "polycloud_sandbox"]
 
 @pytest.fixture
 def polycloud_sandbox() -> Iterator[Sandbox]:
-    """The offline sandbox of all three clouds, reset after the test."""
+    """The offline sandbox of all three clouds, in this process (never a running ``polycloud sandbox start``
+    server, whose state other commands share), reset after the test."""
     from polycloud.testing.sandbox import open_sandbox, reset
 
     reset()  # whatever an earlier user of the process-wide sandbox left behind
     try:
-        yield open_sandbox()
+        yield open_sandbox(server=False)
     finally:
         reset()
 

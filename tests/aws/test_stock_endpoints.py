@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from polycloud import RefusedError, deploy, export, load_spec
+from polycloud import RefusedError, deploy, load_spec
 from polycloud.retry import RetryPolicy
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,13 +60,13 @@ def test_stock_mock_aws_runs_the_examples() -> None:
 @pytest.fixture(scope="module")
 def stock_server() -> Iterator[str]:
     """A stock ThreadedMotoServer on 127.0.0.1, in its own interpreter."""
-    server = subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, env=_env())
-    assert server.stdout is not None and server.stdin is not None
-    port = int(server.stdout.readline())
-    yield f"http://127.0.0.1:{port}"
-    server.stdin.close()
-    server.wait(timeout=30)
+    with subprocess.Popen([sys.executable, "-c", _SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True, env=_env()) as server:
+        assert server.stdout is not None and server.stdin is not None
+        port = int(server.stdout.readline())
+        yield f"http://127.0.0.1:{port}"
+        server.stdin.close()
+        server.wait(timeout=30)
 
 
 @pytest.fixture
@@ -81,22 +81,11 @@ def stock_env(stock_server: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_stock_moto_server_runs_the_examples(stock_env: str) -> None:
-    import boto3
+    from .stock_moto_run import make_role, rehearse
 
-    boto3.client("iam").create_role(RoleName="orders-worker", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                "Principal": {"Service": "lambda.amazonaws.com"}}]}))
-    settings: dict[str, Any] = {"retry": RetryPolicy.no_wait(), "waiter_delay": 0}
+    make_role("orders-worker")
     for path in EXAMPLES:
-        spec = load_spec(path)
-        actions = [deploy(spec, "aws", **settings).action, deploy(spec, "aws", **settings).action]
-        bigger = deploy(spec.model_copy(update={"memory": spec.memory + 512}), "aws", **settings)
-        imported = export(spec.name, "aws", region=spec.providers.aws.region if spec.providers.aws else None,
-                          **settings)
-        _check_rehearsal({"actions": [*actions, bigger.action], "changes": [c.path for c in bigger.changes],
-                          "exported_memory": imported.spec.memory, "export_notes": imported.notes,
-                          "differs": [k for k, v in imported.spec.model_dump().items() if spec.model_dump()[k] != v]},
-                         path)
+        _check_rehearsal(rehearse(path), path)
 
 
 def test_provisioned_concurrency_on_a_stock_endpoint_is_refused_before_any_write(stock_env: str) -> None:

@@ -465,7 +465,7 @@ def test_importing_the_adapter_loads_no_azure_sdk() -> None:
 
 def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "azure.mgmt.web", None)
-    with pytest.raises(MissingDependencyError, match=r"polycloud\[azure\]"):
+    with pytest.raises(MissingDependencyError, match=r"polycloud-sdk\[azure\]"):
         AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, credential=FakeCredential()).read("x")
 
 

@@ -36,10 +36,10 @@ def _http_spec(**changes: Any) -> FunctionSpec:
 
 
 # -- item 5: an http image runs without the Functions host ----------------------------------------
-def test_an_http_image_is_a_warning_that_says_what_applies(adapter: AzureFunctionsAdapter) -> None:
+def test_an_http_image_is_information_that_says_what_applies(adapter: AzureFunctionsAdapter) -> None:
     spec = _http_spec()
     found = [f for f in adapter.check(spec) if f.rule == "azure-http-image"]
-    assert [(f.severity, f.path) for f in found] == [(Severity.WARNING, "image_contract")]
+    assert [(f.severity, f.path) for f in found] == [(Severity.INFO, "image_contract")]
     message = found[0].message
     assert "not enforced: timeout 300 s" in message and "per_instance 8" in message
     assert "mcr.microsoft.com/azure-functions/base:4" in (found[0].hint or "")
@@ -53,7 +53,7 @@ def test_an_http_image_gets_no_host_settings_that_nothing_reads(adapter: AzureFu
                                                                 fake: FakeArmWeb) -> None:
     spec = _http_spec()
     result = deploy(spec, adapter)
-    assert any("azure-http-image" in n for n in result.notes)  # the warning travels with the result
+    assert any("azure-http-image" in n for n in result.notes)  # the finding travels with the result
     settings = fake.app_settings(RG, spec.name) or {}
     assert settings["PORT"] == settings["WEBSITES_PORT"] == "9000"
     assert not set(HOST_SETTINGS) & set(settings)

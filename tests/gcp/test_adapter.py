@@ -59,7 +59,7 @@ def _invokers(fake: FakeCloudRun, name: str = "hello") -> dict[str, list[str]]:
 def test_registered_and_described() -> None:
     assert load("gcp") is CloudRunAdapter
     assert (CloudRunAdapter.name, CloudRunAdapter.section, CloudRunAdapter.extra) == (
-        "gcp-cloud-run", "gcp", "polycloud[gcp]")
+        "gcp-cloud-run", "gcp", "polycloud-sdk[gcp]")
     assert CloudRunAdapter.settings_from(full_spec()) == {"project": PROJECT, "region": REGION}
     assert CloudRunAdapter.settings_from(FunctionSpec(name="x", image=IMAGE)) == {}
 

@@ -8,6 +8,7 @@ the property also meets what ``validate`` lets through by accident. The tests ke
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
@@ -26,29 +27,37 @@ _ANY_CHAR = st.characters(codec="utf-8", exclude_categories=("Cs",))
 """Any character, controls and separators included (a YAML file can carry them all)."""
 
 
+@cache
 def weighted(*branches: tuple[int, st.SearchStrategy[T]]) -> st.SearchStrategy[T]:
     """One of ``branches``, each drawn ``weight`` times in ``sum(weights)``; shrinks towards the first."""
     picks = [i for i, (weight, _) in enumerate(branches) for _ in range(weight)]
     return st.sampled_from(picks).flatmap(lambda i: branches[i][1])
 
 
+@cache
 def edgy_ints(low: int, high: int, *beyond: int) -> st.SearchStrategy[int]:
     """Integers in [low, high], their edges often, and (rarely) the values ``beyond`` them."""
     edges = st.sampled_from([low, high])
     return weighted((6, st.integers(low, high)), (3, edges), (1, st.sampled_from(beyond or (high,))))
 
 
+@cache
+def _text(alphabet: str, low: int, high: int, first: str | None) -> st.SearchStrategy[str]:
+    if first is None or high == 0:
+        return st.text(alphabet, min_size=low, max_size=high)
+    rest = st.text(alphabet, min_size=max(low - 1, 0), max_size=high - 1)
+    return st.builds(str.__add__, st.sampled_from(first), rest)
+
+
+@cache
 def sized(alphabet: str, low: int, high: int, *, first: str | None = None) -> st.SearchStrategy[str]:
     """Text of ``alphabet`` (starting with one of ``first``) whose length is in [low, high], often the
     shortest or longest, rarely one longer."""
-    def build(size: int) -> st.SearchStrategy[str]:
-        if first is None or size == 0:
-            return st.text(st.sampled_from(alphabet), min_size=size, max_size=size)
-        rest = st.text(st.sampled_from(alphabet), min_size=size - 1, max_size=size - 1)
-        return st.builds(str.__add__, st.sampled_from(first), rest)
-    return edgy_ints(low, high, high + 1).flatmap(build)
+    return weighted((6, _text(alphabet, low, high, first)), (2, _text(alphabet, high, high, first)),
+                    (1, _text(alphabet, low, low, first)), (1, _text(alphabet, high + 1, high + 1, first)))
 
 
+@cache
 def free_text(max_size: int = 8) -> st.SearchStrategy[str]:
     """Short text of any characters."""
     return st.text(_ANY_CHAR, max_size=max_size)
@@ -58,12 +67,14 @@ ENV_NAMES = weighted((8, sized(_ALNUM.upper() + "_", 2, 40, first=_LOWER.upper()
     ["TZ", "A1", "PORT", "K_SERVICE", "X_GOOGLE_A", "AWS_REGION", "a.b", "_X", "WEBSITES_PORT", "Ab_1"])))
 
 
+@cache
 def environment(names: st.SearchStrategy[str] = ENV_NAMES) -> st.SearchStrategy[dict[str, str]]:
     """Up to 6 variables; values of any characters, sometimes long."""
-    values = weighted((4, free_text()), (1, st.text(st.sampled_from(_ALNUM), min_size=100, max_size=300)))
+    values = weighted((4, free_text()), (1, st.text(_ALNUM, min_size=100, max_size=300)))
     return st.dictionaries(names, values, max_size=6)
 
 
+@cache
 def tags(keys: st.SearchStrategy[str], values: st.SearchStrategy[str], most: int) -> st.SearchStrategy[Any]:
     """A few tags, or (now and then) exactly ``most`` short ones."""
     full = st.dictionaries(st.builds(lambda i: f"t{i}", st.integers(0, 10_000)), st.just("v"),
@@ -81,6 +92,7 @@ def concurrency(draw: st.DrawFn, most: int, per_instance: st.SearchStrategy[int]
     return {"min_instances": low, "max_instances": high, "per_instance": draw(per_instance)}
 
 
+@cache
 def network(vpc: bool, auth: st.SearchStrategy[str] | None = None) -> st.SearchStrategy[dict[str, str]]:
     """Ingress and auth; egress through the VPC exactly when the provider section names one."""
     return st.fixed_dictionaries({
@@ -119,7 +131,7 @@ def aws_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
                   image=st.builds(lambda tag: f"{ECR}/repo:{tag}", sized(_ALNUM, 1, 12)),
                   contracts=["http", "lambda-runtime-api"], memory=edgy_ints(128, 10240, 10241, 32768),
                   timeout=edgy_ints(1, 900, 901), architectures=["x86_64", "arm64", "amd64", "aarch64"])
-    tag_text = weighted((4, st.text(st.sampled_from(_AWS_TAG_CHARS), max_size=8)), (1, free_text()))
+    tag_text = weighted((4, st.text(_AWS_TAG_CHARS, max_size=8)), (1, free_text()))
     doc.update({
         "ephemeral_storage": draw(st.one_of(st.none(), edgy_ints(512, 10240, 10241))),
         "cpu": draw(weighted((9, st.none()), (1, st.just(1.0)))),
@@ -134,8 +146,9 @@ def aws_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
     })
     aws: dict[str, Any] = {
         "region": REGION,
-        "role": draw(st.one_of(st.none(), st.builds(lambda r: f"arn:aws:iam::{ACCOUNT}:role/{r}",
-                                                    sized(_ALNUM + "+=,.@-_/", 1, 64)))),
+        "role": draw(st.one_of(st.none(), st.builds(
+            lambda path, role: f"arn:aws:iam::{ACCOUNT}:role/{''.join(p + '/' for p in path)}{role}",
+            st.lists(sized(_ALNUM + "_-", 1, 8), max_size=2), sized(_ALNUM + "+=,.@-_", 1, 64)))),
         "alias": draw(weighted((4, st.just("live")), (4, sized(_ALNUM + "-_", 1, 128)), (2, st.sampled_from(
             ["123", "$LATEST", "my alias", "live.v2", ""])))),
     }

@@ -27,9 +27,9 @@ from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel
 from polycloud_aws import rules
 from polycloud_aws.concurrency import PROVISIONED_LISTING, publish, read_alias, retire_alias, sync_concurrency
-from polycloud_aws.errors import PROVIDER, map_sdk_error, translate_errors, usage_checked
+from polycloud_aws.errors import PROVIDER, answer_field, map_sdk_error, translate_errors, usage_checked
 from polycloud_aws.preflight import check_before_writing
-from polycloud_aws.propagation import PROPAGATION_RETRY, call_while_role_propagates
+from polycloud_aws.propagation import PROPAGATION_RETRY, send_configuration
 from polycloud_aws.roles import ensure_role
 from polycloud_aws.settings import AwsSettings
 from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, LiveFacts, live_config, to_spec, translate
@@ -68,7 +68,7 @@ class LambdaAdapter(BaseAdapter):
     name: ClassVar[str] = "aws-lambda"
     title: ClassVar[str] = "AWS Lambda"
     section: ClassVar[str] = "aws"
-    extra: ClassVar[str] = "polycloud[aws]"
+    extra: ClassVar[str] = "polycloud-sdk[aws]"
     sdk_distributions: ClassVar[tuple[str, ...]] = ("boto3",)
     limits: ClassVar[ProviderLimits] = load_limits("aws-lambda")
     sample_image: ClassVar[str] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
@@ -152,7 +152,7 @@ class LambdaAdapter(BaseAdapter):
             raw = self.call("GetFunction", lambda: self.client.get_function(FunctionName=name))
         except NotFoundError:
             return None
-        function = raw["Configuration"]
+        function = answer_field(raw, "GetFunction", "Configuration")
         function["ImageUri"] = (raw.get("Code") or {}).get("ImageUri")
         _refuse_zip(name, function)
         notes: list[str] = []
@@ -171,11 +171,11 @@ class LambdaAdapter(BaseAdapter):
         desired = plan.desired
         check_before_writing(self, plan, journal, self.limits)
         function, made_role = self._configuration(plan, journal)
-        created = self._send("CreateFunction", lambda: self.client.create_function(
+        created = send_configuration(self, "CreateFunction", lambda: self.client.create_function(
             FunctionName=plan.name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
             Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function), made_role)
         self._created(plan.name, journal)
-        return self._finish(plan, str(created["FunctionArn"]), journal)
+        return self._finish(plan, str(answer_field(created, "CreateFunction", "FunctionArn")), journal)
 
     def converge_existing(self, again: Plan, first: Plan, journal: Journal) -> Applied:
         """The function was there already: updated as the base does when its function, image or tags differ;
@@ -198,8 +198,9 @@ class LambdaAdapter(BaseAdapter):
             journal.note(note)
         if plan.touches("function"):
             function, made_role = self._configuration(plan, journal)
-            self._send("UpdateFunctionConfiguration",
-                       lambda: self.client.update_function_configuration(FunctionName=name, **function), made_role)
+            send_configuration(self, "UpdateFunctionConfiguration",
+                               lambda: self.client.update_function_configuration(FunctionName=name, **function),
+                               made_role)
             journal.record("updated configuration")
             self._wait("function_updated_v2", name)
         if plan.touches("code"):
@@ -226,13 +227,6 @@ class LambdaAdapter(BaseAdapter):
             return function, None
         function["Role"] = ensure_role(self, marker, journal)
         return function, MANAGED_ROLES[marker]
-
-    def _send(self, operation: str, fn: Callable[[], T], made_role: str | None) -> T:
-        """CreateFunction or UpdateFunctionConfiguration: with the propagation budget (``propagation``)
-        when polycloud has just made or completed the role, else as any call."""
-        if made_role is None:
-            return self.call(operation, fn)
-        return call_while_role_propagates(self, operation, fn, made_role)
 
     def _created(self, name: str, journal: Journal) -> None:
         journal.record(f"created function {name}")

@@ -23,6 +23,7 @@ from polycloud._plan import Plan
 from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
 from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.errors import answer_field
 from polycloud_aws.optional import read_optional, unsupported_note
 from polycloud_aws.translate import STAMP_PREFIX, LiveFacts, publish_stamp
 
@@ -65,8 +66,8 @@ def publish(api: LambdaCalls, plan: Plan, journal: Journal) -> None:
         return
     name, alias = plan.name, plan.desired["alias"]["Name"]
     stamp = publish_stamp(plan.desired)
-    version = str(api.call("PublishVersion", lambda: api.client.publish_version(
-        FunctionName=name, Description=stamp))["Version"])
+    published = api.call("PublishVersion", lambda: api.client.publish_version(FunctionName=name, Description=stamp))
+    version = str(answer_field(published, "PublishVersion", "Version"))
     journal.record(f"published version {version}")  # said even when the alias call below fails
     fields = {"FunctionName": name, "Name": alias, "FunctionVersion": version, "Description": stamp}
     create = functools.partial(api.client.create_alias, **fields)

@@ -17,8 +17,8 @@ from polycloud.errors import (
 )
 from polycloud.retry import parse_retry_after
 
-__all__ = ["PROVIDER", "UnsupportedOperationError", "is_in_progress", "is_role_propagation", "map_sdk_error",
-           "map_sdk_error_waiting_for_role", "translate_errors", "usage_checked", "usage_error"]
+__all__ = ["PROVIDER", "UnsupportedOperationError", "answer_field", "is_in_progress", "is_role_propagation",
+           "map_sdk_error", "map_sdk_error_waiting_for_role", "translate_errors", "usage_checked", "usage_error"]
 
 T = TypeVar("T")
 
@@ -75,6 +75,26 @@ _TRANSIENT_WAITER_CODES = frozenset({"TooManyRequestsException", "ThrottlingExce
                                      "ServiceException", "ServiceUnavailableException", "InternalFailure"})
 
 
+def answer_field(answer: Any, operation: str, *path: str) -> Any:
+    """``answer[path[0]][path[1]]...``, or a ProviderError when the answer lacks it.
+
+    botocore reads a JSON body it cannot decode as ``{"message": body}`` instead of raising (a proxy's
+    page, an answer cut short), so a missing field is how such an answer shows.
+
+    Raises:
+        ProviderError: the field is missing (code ``MalformedResponse``; the request may have taken effect).
+    """
+    value = answer
+    for key in path:
+        if not isinstance(value, dict) or value.get(key) is None:
+            raise ProviderError(f"the answer to {operation} has no {'.'.join(path)}: it could not be read (an answer "
+                                "cut short, or not from AWS Lambda). The request may have taken effect; a deploy "
+                                "run again reads what is there", provider=PROVIDER, operation=operation,
+                                code="MalformedResponse")
+        value = value[key]
+    return value
+
+
 def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:
     """Re-raise botocore errors from the block as ProviderError subclasses."""
     return translating(map_sdk_error, operation)
@@ -110,8 +130,10 @@ def _unimplemented(code: str | None, status: object) -> bool:
 
 
 def _unsupported(operation: str, message: str, code: str | None, status: object) -> UnsupportedOperationError:
+    said = message.strip().splitlines()[0][:120] if message.strip() and not message.lstrip().startswith("<") \
+        else "an HTML error page"
     return UnsupportedOperationError(
-        f"the endpoint does not implement {operation} (it answered {status}: {message}). AWS Lambda does; an "
+        f"the endpoint does not implement {operation} (it answered {status}: {said}). AWS Lambda does; an "
         "AWS-compatible endpoint (moto, LocalStack) may not. With moto, call polycloud.testing.aws.extend_moto() "
         "before mocking (or use polycloud's moto_aws fixture / sandbox), which implements it",
         provider=PROVIDER, operation=operation, code=code, status=status if isinstance(status, int) else None)
@@ -150,6 +172,12 @@ def _map(exc: Exception, operation: str, *, waiting_for_role: bool) -> ProviderE
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, transient=True)
     if isinstance(exc, WaiterError):
         return _waiter_error(exc, operation)
+    if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: an Exception, not a BotoCoreError
+        detail = (str(exc).strip().splitlines() or [""])[0][:200]
+        return ProviderError(f"botocore could not parse the answer to {operation} ({detail}). The request may "
+                             "have taken effect; a deploy run again reads what is there. If it keeps happening, "
+                             "the installed botocore may predate this answer: upgrade boto3",
+                             provider=PROVIDER, operation=operation, code="ResponseParserError")
     if isinstance(exc, BotoCoreError):  # no API response: region, parameters...
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, code=type(exc).__name__)
     return None

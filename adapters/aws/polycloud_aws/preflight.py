@@ -13,18 +13,19 @@
 - **Provisioned concurrency on an endpoint without it** (stock moto): refused before any write, naming
   ``polycloud.testing.aws.extend_moto()``.
 
-An endpoint that does not implement GetAccountSettings (stock moto, some emulators) is not checked; the
-deploy goes on with a note.
+An endpoint that does not implement GetAccountSettings (stock moto, some emulators), or credentials not
+allowed to call it (``lambda:GetAccountSettings``), are not checked: the deploy goes on with a note, as it
+did before the check existed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from polycloud.adapter import Journal
-from polycloud.errors import NotFoundError, RefusedError
-from polycloud.limits import ProviderLimits
 from polycloud._plan import Plan
+from polycloud.adapter import Journal
+from polycloud.errors import AuthError, NotFoundError, RefusedError
+from polycloud.limits import ProviderLimits
 from polycloud_aws.calls import LambdaCalls
 from polycloud_aws.concurrency import PROVISIONED_LISTING
 from polycloud_aws.errors import PROVIDER, UnsupportedOperationError
@@ -51,13 +52,18 @@ def check_before_writing(api: LambdaCalls, plan: Plan, journal: Journal, limits:
 
 def _check_reserved_fits(api: LambdaCalls, plan: Plan, journal: Journal, limits: ProviderLimits) -> None:
     want = plan.desired["concurrency"]["reserved"]
-    have = ((plan.live or {}).get("concurrency") or {}).get("reserved") or 0
+    have = plan.live["concurrency"]["reserved"] or 0 if plan.live is not None else 0
     if not want or want <= have:  # lowering or keeping a reservation never needs more of the quota
         return
-    answer = read_optional(api, ACCOUNT_SETTINGS, lambda: api.client.get_account_settings())
+    unchecked = f"reserved concurrency {want} was not checked against the account's concurrency quota"
+    try:
+        answer = read_optional(api, ACCOUNT_SETTINGS, lambda: api.client.get_account_settings())
+    except AuthError as exc:
+        journal.note(f"{unchecked}: {ACCOUNT_SETTINGS} was denied ({exc.code}); allow lambda:GetAccountSettings "
+                     "to have it checked before anything is written")
+        return
     if answer is None:
-        journal.note(unsupported_note(ACCOUNT_SETTINGS, f"reserved concurrency {want} was not checked against the "
-                                                        "account's concurrency quota"))
+        journal.note(unsupported_note(ACCOUNT_SETTINGS, unchecked))
         return
     account: dict[str, Any] = answer.get("AccountLimit") or {}
     quota, unreserved = account.get("ConcurrentExecutions"), account.get("UnreservedConcurrentExecutions")

@@ -27,13 +27,21 @@ from polycloud.retry import RetryPolicy
 from polycloud_aws.calls import LambdaCalls
 from polycloud_aws.errors import is_role_propagation, map_sdk_error_waiting_for_role
 
-__all__ = ["PROPAGATION_RETRY", "call_while_role_propagates"]
+__all__ = ["PROPAGATION_RETRY", "call_while_role_propagates", "send_configuration"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
 
 PROPAGATION_RETRY = RetryPolicy(attempts=120, initial=1.0, maximum=15.0, total=900.0)
 """Up to 15 minutes (terraform's ``lambdaPropagationTimeout``), polling at most every 15 seconds."""
+
+
+def send_configuration(api: LambdaCalls, operation: str, fn: Callable[[], T], made_role: str | None) -> T:
+    """CreateFunction or UpdateFunctionConfiguration: with the propagation budget when polycloud has just
+    made or completed ``made_role``, else as any call."""
+    if made_role is None:
+        return api.call(operation, fn)
+    return call_while_role_propagates(api, operation, fn, made_role)
 
 
 def call_while_role_propagates(api: LambdaCalls, operation: str, fn: Callable[[], T], role: str) -> T:

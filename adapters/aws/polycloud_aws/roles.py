@@ -21,6 +21,7 @@ import json
 from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
 from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.errors import answer_field
 from polycloud_aws.translate import MANAGED_ROLES, MANAGED_VPC_ROLE
 
 __all__ = ["LOGS_POLICY_NAME", "VPC_POLICY", "ensure_role"]
@@ -57,7 +58,7 @@ def ensure_role(api: LambdaCalls, marker: str, journal: Journal) -> str:
             role = api.call("CreateRole", lambda: iam.create_role(
                 RoleName=name, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY),
                 Description=_DESCRIPTIONS.get(marker, "Execution role created by polycloud: CloudWatch Logs only")))
-            arn = str(role["Role"]["Arn"])
+            arn = str(answer_field(role, "CreateRole", "Role", "Arn"))
             journal.record(f"created role {name}")
         except ConflictError:  # created meanwhile, or our create's answer was lost
             arn = _role_arn(api, name)
@@ -74,4 +75,4 @@ def ensure_role(api: LambdaCalls, marker: str, journal: Journal) -> str:
 
 def _role_arn(api: LambdaCalls, name: str) -> str:
     role = api.call("GetRole", lambda: api.iam.get_role(RoleName=name))
-    return str(role["Role"]["Arn"])
+    return str(answer_field(role, "GetRole", "Role", "Arn"))

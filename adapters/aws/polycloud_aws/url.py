@@ -21,6 +21,7 @@ from polycloud._plan import Plan
 from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
 from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.errors import answer_field
 from polycloud_aws.translate import LiveFacts
 
 __all__ = ["PUBLIC_STATEMENTS", "public_state", "qualified", "read_statements", "read_url", "sync_url"]
@@ -114,14 +115,14 @@ def _create_url(api: LambdaCalls, kwargs: dict[str, Any], auth: str) -> str:
         existing = api.call("GetFunctionUrlConfig", functools.partial(api.client.get_function_url_config, **kwargs))
         if existing.get("AuthType") != auth:
             return _update_url(api, kwargs, auth)
-        return str(existing["FunctionUrl"])
-    return str(created["FunctionUrl"])
+        return str(answer_field(existing, "GetFunctionUrlConfig", "FunctionUrl"))
+    return str(answer_field(created, "CreateFunctionUrlConfig", "FunctionUrl"))
 
 
 def _update_url(api: LambdaCalls, kwargs: dict[str, Any], auth: str) -> str:
     updated = api.call("UpdateFunctionUrlConfig", functools.partial(
         api.client.update_function_url_config, AuthType=auth, **kwargs))
-    return str(updated["FunctionUrl"])
+    return str(answer_field(updated, "UpdateFunctionUrlConfig", "FunctionUrl"))
 
 
 def _add_statement(api: LambdaCalls, kwargs: dict[str, Any], sid: str) -> None:

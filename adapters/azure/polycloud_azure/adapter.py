@@ -78,7 +78,7 @@ class AzureFunctionsAdapter(BaseAdapter):
     title: ClassVar[str] = "Azure Functions"
     section: ClassVar[str] = "azure"
     settings_model: ClassVar[type[AzureSettings]] = AzureSettings
-    extra: ClassVar[str] = "polycloud[azure]"
+    extra: ClassVar[str] = "polycloud-sdk[azure]"
     sdk_distributions: ClassVar[tuple[str, ...]] = ("azure-mgmt-web", "azure-identity")
     limits: ClassVar[ProviderLimits] = load_limits("azure-functions")
     sample_image: ClassVar[str] = "acme.azurecr.io/hello:1"

@@ -54,7 +54,7 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("azure-image-contract", Severity.ERROR, "A lambda-runtime-api image cannot run on Azure "
              "Functions.",
              "https://learn.microsoft.com/azure/app-service/configure-custom-container"),
-    RuleInfo("azure-http-image", Severity.WARNING, "An http image runs in the function app as a plain custom "
+    RuleInfo("azure-http-image", Severity.INFO, "An http image runs in the function app as a plain custom "
              "container, without the Functions host: timeout and per_instance are not enforced (no functionTimeout "
              "or maxConcurrentRequests), and there are no function keys or other triggers. Build a custom handler "
              "on mcr.microsoft.com/azure-functions/base:4 for the Functions host.", images.CONTAINER_CONCEPTS),
@@ -255,14 +255,15 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
 
 
 def _contract(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
-    """An http image runs without the Functions host (a warning naming what does and does not apply); a
-    Functions host image needs its worker runtime and host storage."""
+    """An http image runs without the Functions host (information naming what does and does not apply: the
+    deploy works, so it is not a warning that ``--strict`` would fail on); a Functions host image needs its
+    worker runtime and host storage."""
     azure = spec.providers.azure
     runtime = azure.worker_runtime if azure else None
     if spec.image_contract == "http":
         found = [ctx.finding("azure-http-image", "image_contract", f"image_contract http on {ctx.title}: "
                              + "; ".join(images.http_image_effects(spec)[:-1]),
-                             images.CUSTOM_HANDLER_HOWTO, Severity.WARNING)]
+                             images.CUSTOM_HANDLER_HOWTO, Severity.INFO)]
         if runtime:
             found.append(ctx.finding(
                 "azure-functions-host", "providers.azure.worker_runtime", f"providers.azure.worker_runtime "

@@ -78,7 +78,7 @@ class CloudRunAdapter(BaseAdapter):
     title: ClassVar[str] = "Cloud Run"
     section: ClassVar[str] = "gcp"
     settings_model: ClassVar[type[GcpSettings]] = GcpSettings
-    extra: ClassVar[str] = "polycloud[gcp]"
+    extra: ClassVar[str] = "polycloud-sdk[gcp]"
     sdk_distributions: ClassVar[tuple[str, ...]] = ("google-cloud-run",)
     limits: ClassVar[ProviderLimits] = load_limits("gcp-cloud-run")
     sample_image: ClassVar[str] = "europe-docker.pkg.dev/acme/apps/hello:1"
