@@ -10,7 +10,7 @@ not know. These checkers apply the published models to a request before it is se
   reference's constraints: ``min``/``max`` on lengths, counts and values, ``pattern``, ``enum``), plus
   botocore's own parameter validation (types, required members);
 - ``arm_violations``: an ARM body against an ``azure.mgmt.web.models`` model: unknown properties,
-  read-only properties, value types, documented enum values, required properties;
+  read-only properties, value types (integers are 32-bit), documented enum values, required properties;
 - ``cloud_run_violations``: a Cloud Run v2 Service (proto JSON) parsed by ``google.cloud.run_v2.Service``
   and checked by the fake Cloud Run's server rules (``_gcp_rules``).
 
@@ -178,6 +178,12 @@ def arm_violations(model: str, body: Any) -> list[str]:
     return found
 
 
+_INT32 = (-(2**31), 2**31 - 1)
+"""Microsoft.Web's integers are 32-bit (``format: int32`` in its REST API specification; ``int?`` in the .NET
+SDK, e.g. https://learn.microsoft.com/dotnet/api/azure.resourcemanager.appservice.siteconfigdata.minimumelasticinstancecount);
+the Python models only say ``int``."""
+
+
 @cache
 def _model_fields(cls: type) -> dict[str, tuple[Any, bool]]:
     """REST name -> (type, read-only) of a model's properties."""
@@ -255,6 +261,8 @@ def _check_value(kind: Any, value: Any, path: str, found: list[str]) -> None:
     wrong_bool = kind in (int, float) and isinstance(value, bool)
     if expected is not None and (not isinstance(value, expected) or wrong_bool):
         found.append(f"{path}: expected {kind.__name__}, got {type(value).__name__} {value!r}")
+    elif kind is int and not _INT32[0] <= value <= _INT32[1]:
+        found.append(f"{path}: {value} is outside the 32-bit integer the service reads")
 
 
 # -- Google Cloud Run: the v2 protos and the server rules ---------------------------------------------

@@ -121,6 +121,8 @@ def _common(draw: st.DrawFn, name: st.SearchStrategy[str], image: st.SearchStrat
 # -- AWS Lambda ---------------------------------------------------------------------------------------
 
 _AWS_TAG_CHARS = _ALNUM + " _.:/=+-@"
+_SPACES = "\t\n\x0b\x0c\r\x1c\x85\u00a0\u2028\u3000"
+"""What Python's ``\\s`` calls white space: control characters among them, separators too."""
 
 
 @st.composite
@@ -131,7 +133,8 @@ def aws_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
                   image=st.builds(lambda tag: f"{ECR}/repo:{tag}", sized(_ALNUM, 1, 12)),
                   contracts=["http", "lambda-runtime-api"], memory=edgy_ints(128, 10240, 10241, 32768),
                   timeout=edgy_ints(1, 900, 901), architectures=["x86_64", "arm64", "amd64", "aarch64"])
-    tag_text = weighted((4, st.text(_AWS_TAG_CHARS, max_size=8)), (1, free_text()))
+    tag_text = weighted((4, st.text(_AWS_TAG_CHARS, max_size=8)), (1, free_text()),
+                        (1, st.text(_AWS_TAG_CHARS + _SPACES, min_size=1, max_size=4)))
     doc.update({
         "ephemeral_storage": draw(st.one_of(st.none(), edgy_ints(512, 10240, 10241))),
         "cpu": draw(weighted((9, st.none()), (1, st.just(1.0)))),
