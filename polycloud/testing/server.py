@@ -3,8 +3,8 @@
 ``python -m polycloud.testing.server --state-dir DIR`` (what ``polycloud sandbox start`` runs in the
 background) serves, each on its own loopback port (0: a free one):
 
-- AWS: moto's ``ThreadedMotoServer`` with polycloud's moto extension (``polycloud.testing.aws.extend_moto``)
-  and Lambda's Docker use off;
+- AWS: moto's server (the WSGI app ``ThreadedMotoServer`` and ``moto_server`` serve) with polycloud's moto
+  extension (``polycloud.testing.aws.extend_moto``) and Lambda's Docker use off;
 - Azure: ``FakeArmWeb`` (ARM ``Microsoft.Web``) over HTTP (``polycloud.testing._http``);
 - GCP: ``FakeCloudRun`` (Cloud Run Admin API v2, REST) over HTTP.
 
@@ -43,8 +43,8 @@ def serve(state_dir: Path, *, aws_port: int = 0, azure_port: int = 0, gcp_port: 
     stop = stop or threading.Event()
     with contextlib.ExitStack() as stack:
         endpoints = {"aws-lambda": stack.enter_context(_moto(aws_port)),
-                     "azure-functions": stack.enter_context(_fake_server(azure_port, "azure-functions", _arm)),
-                     "gcp-cloud-run": stack.enter_context(_fake_server(gcp_port, "gcp-cloud-run", _cloud_run))}
+                     "azure-functions": stack.enter_context(_serving(azure_port, "azure-functions", _arm)),
+                     "gcp-cloud-run": stack.enter_context(_serving(gcp_port, "gcp-cloud-run", _cloud_run))}
         state = {"pid": os.getpid(), "endpoints": endpoints, "log": str(state_dir / "server.log"),
                  "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         write_state(state_dir, state)
@@ -70,49 +70,50 @@ def _still_mine(path: Path) -> bool:
 
 @contextlib.contextmanager
 def _moto(port: int) -> Iterator[str]:
-    """moto's server, extended, with Lambda's Docker use off."""
-    from moto.server import ThreadedMotoServer
+    """moto's server app (what ``ThreadedMotoServer`` serves), extended, with Lambda's Docker use off.
+
+    Served by ``_serving`` rather than ``ThreadedMotoServer``, whose thread dies unseen on a taken port
+    while ``start()`` waits forever."""
+    from moto.moto_server.threaded_moto_server import MotoRequestHandler
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
     from polycloud.testing.aws import extend_moto
 
     extend_moto()
-    server = ThreadedMotoServer(ip_address=HOST, port=port, verbose=False)
-    server.start()
-    try:
-        host, bound = server.get_host_and_port()
-        url = f"http://{host}:{bound}"
+    with _serving(port, "aws-lambda", lambda _: DomainDispatcherApplication(create_backend_app),
+                  request_handler=MotoRequestHandler) as url:
         config = json.dumps({"lambda": {"use_docker": False}}).encode()
         request = urllib.request.Request(f"{url}/moto-api/config", data=config, method="POST",
                                          headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback, our own server
             pass
         yield url
-    finally:
-        server.stop()
 
 
 def _arm(base_url: str) -> Any:
+    from polycloud.testing._http import FakeServiceApp
     from polycloud.testing.azure import FakeArmWeb
 
-    return FakeArmWeb(base_url=base_url)
+    return FakeServiceApp("azure-functions", lambda: FakeArmWeb(base_url=base_url))
 
 
 def _cloud_run(base_url: str) -> Any:
+    from polycloud.testing._http import FakeServiceApp
     from polycloud.testing.gcp import FakeCloudRun
 
-    return FakeCloudRun(base_url=base_url)
+    return FakeServiceApp("gcp-cloud-run", lambda: FakeCloudRun(base_url=base_url))
 
 
 @contextlib.contextmanager
-def _fake_server(port: int, name: str, make: Callable[[str], Any]) -> Iterator[str]:
-    """A threaded werkzeug server on loopback serving a fresh fake made by ``make(base_url)``."""
+def _serving(port: int, name: str, app_for: Callable[[str], Any], **options: Any) -> Iterator[str]:
+    """A threaded werkzeug server on loopback serving ``app_for(its base URL)`` until the block ends.
+
+    A taken port fails here, in the main thread (werkzeug says which port and exits)."""
     from werkzeug.serving import make_server
 
-    from polycloud.testing._http import FakeServiceApp
-
-    server = make_server(HOST, port, _not_ready, threaded=True)
+    server = make_server(HOST, port, _not_ready, threaded=True, **options)
     url = f"http://{HOST}:{server.server_port}"
-    server.app = FakeServiceApp(name, lambda: make(url))
+    server.app = app_for(url)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"sandbox-{name}",
                               daemon=True)
     thread.start()

@@ -343,3 +343,17 @@ def test_throttled_errors_carry_retry_after(fake: FakeCloudRun, settings: dict[s
     with pytest.raises(ThrottledError) as caught:
         deploy(small_spec(), "gcp", **{**settings, "retry": RetryPolicy.no_wait(attempts=2)})
     assert (caught.value.retry_after, caught.value.status, caught.value.code) == (7.0, 429, "RESOURCE_EXHAUSTED")
+
+
+# -- answers the SDK cannot parse ------------------------------------------------------------------------------------
+
+def test_an_answer_the_sdk_cannot_parse_is_a_provider_error_with_what_changed(fake: ScriptedFakeCloudRun,
+                                                                             settings: dict[str, Any]) -> None:
+    deploy(small_spec(), "gcp", **settings)
+    # A service whose field has a type this client does not know (as an old client meets a newer API):
+    # protobuf's json_format raises ParseError, which is not a google.api_core error.
+    fake.fail_when(call("GET", "/services/hello"), Fault(status=200, body={"name": "x", "generation": "many"}))
+    with pytest.raises(ProviderError) as caught:
+        deploy(small_spec(memory="1GiB"), "gcp", **settings)
+    assert caught.value.operation == "GetService" and caught.value.code == "ParseError"
+    assert "Cloud Run SDK raised ParseError" in str(caught.value)

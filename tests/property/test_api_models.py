@@ -19,8 +19,9 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -28,6 +29,9 @@ from pydantic import ValidationError
 from polycloud import FunctionSpec, PolycloudError, RefusedError, deploy, registry, validate
 from polycloud.testing.api_models import RequestRecorder, arm_violations, botocore_violations, cloud_run_violations
 from tests.property.specs import aws_specs, azure_specs, gcp_specs
+
+if TYPE_CHECKING:
+    from polycloud.testing.aws import MotoLambda
 
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     phases=(Phase.explicit, Phase.generate),
@@ -88,33 +92,40 @@ def _deploy_both(specs: tuple[FunctionSpec, FunctionSpec], provider: str, settin
 
 # -- AWS Lambda (moto) ---------------------------------------------------------------------------------
 
-@contextlib.contextmanager
-def _recorded_moto(specs: tuple[FunctionSpec, ...]) -> Iterator[tuple[dict[str, Any], RequestRecorder]]:
-    """moto with the roles ``specs`` name, and a recorder of every Lambda and IAM request made after"""
+@pytest.fixture(scope="module")
+def moto_recorded() -> Iterator[tuple[MotoLambda, RequestRecorder]]:
+    """One moto for the whole property (starting moto costs more than a deploy), its clients recorded."""
     from polycloud.testing.aws import moto_lambda
 
     recorder = RequestRecorder()
     with moto_lambda() as moto:
-        for spec in specs:  # a role the spec names is the user's: it exists before the deploy
-            role = spec.providers.aws.role if spec.providers.aws else None
-            if role:
-                _create_role(moto.iam_client, role)
         recorder.attach(moto.client)
         recorder.attach(moto.iam_client)
-        yield moto.settings(), recorder
+        yield moto, recorder
 
 
-def _create_role(iam: Any, arn: str) -> None:
-    path, _, name = arn.split(":role", 1)[1].rpartition("/")
-    with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
-        iam.create_role(RoleName=name, Path=f"{path}/", AssumeRolePolicyDocument="{}")
+def _fresh_account(moto: MotoLambda, recorder: RequestRecorder, specs: tuple[FunctionSpec, ...]) -> None:
+    """An empty moto account holding the roles ``specs`` name (the user's, made before the deploy), and an
+    empty recording."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+    for spec in specs:
+        role = spec.providers.aws.role if spec.providers.aws else None
+        if role:
+            path, _, name = role.split(":role", 1)[1].rpartition("/")
+            with contextlib.suppress(moto.iam_client.exceptions.EntityAlreadyExistsException):
+                moto.iam_client.create_role(RoleName=name, Path=f"{path}/", AssumeRolePolicyDocument="{}")
+    recorder.requests.clear()
 
 
 @PROPERTY
-@given(two_valid(aws_specs, "aws-lambda"))
-def test_every_lambda_and_iam_request_fits_botocore_model(specs: tuple[FunctionSpec, FunctionSpec]) -> None:
-    with _recorded_moto(specs) as (adapter_settings, recorder):
-        failures = _deploy_both(specs, "aws-lambda", adapter_settings)
+@given(specs=two_valid(aws_specs, "aws-lambda"))
+def test_every_lambda_and_iam_request_fits_botocore_model(
+        specs: tuple[FunctionSpec, FunctionSpec], moto_recorded: tuple[MotoLambda, RequestRecorder]) -> None:
+    moto, recorder = moto_recorded
+    _fresh_account(moto, recorder, specs)
+    failures = _deploy_both(specs, "aws-lambda", moto.settings())
     problems = recorder.violations() + failures
     assert not problems, "\n".join(problems)
     assert {"CreateFunction", "PublishVersion", "CreateAlias"} <= set(recorder.operations())
@@ -210,6 +221,8 @@ def test_arm_checker_reports_unknown_readonly_mistyped_and_missing_properties() 
     assert any("Site.properties.httpsOnly: expected bool" in p for p in found)
     assert any("Site.properties.state: read-only" in p for p in found)
     assert any("SiteConfig has no property 'linuxFxVersionn'" in p for p in found)
+    found = arm_violations("SitePatchResource", {"properties": {"siteConfig": {"minimumElasticInstanceCount": 2**31}}})
+    assert any("outside the 32-bit integer" in p for p in found)
     assert arm_violations("StringDictionary", {"properties": {"A": "1"}}) == []
 
 
