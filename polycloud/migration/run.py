@@ -113,7 +113,7 @@ def _analyse(source: FunctionSpec, source_provider: str | None, section: str | N
     findings += _registry_finding(built.spec, adapter, target_data, findings)
     rows = analyse.rows(source, section, built, cls.section, adapter, findings, target_data, source_data,
                         fit=options.fit)
-    report = PortabilityReport(source_provider, cls.name, source.name, rows)
+    report = PortabilityReport(source_provider, cls.name, source.name, rows, spec=built.spec)
     report.todo = todo_list(source, source_provider, built, cls.name, rows, source_data, target_data)
     return _Analysis(report, built, adapter, source_data, target_data)
 

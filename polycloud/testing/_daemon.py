@@ -26,15 +26,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from polycloud.errors import PolycloudError
+from polycloud.testing._http import CONTROL
 
-__all__ = ["ENV_DIR", "HOST", "STATE_FILE", "SandboxServerError", "ServerInfo", "ServerStatus", "server_status",
-           "start_server", "state_dir", "stop_server", "write_state"]
+__all__ = ["ENV_DIR", "HOST", "STATE_FILE", "SandboxServerError", "ServerInfo", "ServerStatus", "reset_server",
+           "server_status", "start_server", "state_dir", "stop_server", "write_state"]
 
 ENV_DIR = "POLYCLOUD_SANDBOX_DIR"
 HOST = "127.0.0.1"
 STATE_FILE = "server.json"
 LOG_FILE = "server.log"
-_CONTROL = "/_polycloud/sandbox"  # polycloud.testing._http.CONTROL (not imported: it is not needed here)
 _POLL = 0.05
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -130,7 +130,7 @@ def _alive(pid: int) -> bool:
 def _answers_as(url: str, pid: int, timeout: float = 2.0) -> bool:
     """The fake at ``url`` answers its health path with ``pid``."""
     try:
-        with urllib.request.urlopen(url + _CONTROL, timeout=timeout) as answer:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url + CONTROL, timeout=timeout) as answer:  # noqa: S310 - loopback
             return bool(json.loads(answer.read()).get("pid") == pid)
     except (OSError, ValueError):
         return False
@@ -222,7 +222,7 @@ def start_server(directory: Path | None = None, *, ports: Mapping[str, int] | No
         command = [sys.executable, "-m", "polycloud.testing.server", "--state-dir", str(directory)]
         for cloud, port in (ports or {}).items():
             command += [f"--{cloud}-port", str(int(port))]
-        with open(directory / LOG_FILE, "ab") as log:
+        with open(directory / LOG_FILE, "wb") as log:  # this run's log only
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True, close_fds=True)
         _children[process.pid] = process
@@ -259,6 +259,15 @@ def stop_server(directory: Path | None = None, *, timeout: float = 10.0) -> int 
         _end(pid, timeout=timeout)
         _forget(directory)
         return pid
+
+
+def reset_server(server: ServerInfo) -> None:
+    """Empty every fake of the running ``server`` (moto's own reset; the fakes' ``CONTROL/reset``)."""
+    for key, url in server.endpoints.items():
+        path = "/moto-api/reset" if key == "aws-lambda" else CONTROL + "/reset"
+        request = urllib.request.Request(url + path, data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            pass
 
 
 def _end(pid: int, *, timeout: float) -> None:

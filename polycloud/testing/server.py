@@ -74,8 +74,7 @@ def _moto(port: int) -> Iterator[str]:
 
     Served by ``_serving`` rather than ``ThreadedMotoServer``, whose thread dies unseen on a taken port
     while ``start()`` waits forever."""
-    from moto.moto_server.threaded_moto_server import MotoRequestHandler
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
     from polycloud.testing.aws import extend_moto
 

@@ -166,10 +166,16 @@ def test_python_api_shares_the_servers_state_and_resets_it(server: Server,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     done = _cli(server.env, "deploy", EXAMPLE, "-p", "gcp", "--sandbox")
     assert done.returncode == 0, done.stderr
+    moved = _cli(server.env, "migrate", "hello-api", "--from", "gcp", "--to", "aws", *WHERE["gcp"], "--sandbox",
+                 "--image", IMAGES["aws"], "--target-setting", "region=us-east-1", "--format", "json")
+    assert moved.returncode == 0, moved.stderr
     sandbox = open_sandbox()  # this process: POLYCLOUD_SANDBOX_DIR names the running server
     assert sandbox.lasting and sandbox.server is not None and sandbox.server.pid == server.pid
     adapter = sandbox.adapter_for("gcp", project="acme", region="europe-west1")
     assert adapter.read("hello-api") is not None
+    aws = sandbox.adapter_for("aws", region="us-east-1")
+    migrated = aws.read("hello-api")
+    assert migrated is not None and aws.to_spec(migrated).spec.image == IMAGES["aws"]
     with pytest.raises(Exception, match="pid"):
         sandbox.fake("gcp")  # the fakes live in the server process
     sandbox.reset()
