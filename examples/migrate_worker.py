@@ -1,6 +1,6 @@
 """Migrate a worker from Cloud Run to AWS Lambda with polycloud's public API, on the offline sandbox.
 
-Run it: ``python examples/migrate_worker.py`` (needs ``pip install 'polycloud[sandbox,aws,gcp]'``). Against real
+Run it: ``python examples/migrate_worker.py`` (needs ``pip install 'polycloud-sdk[sandbox,aws,gcp]'``). Against real
 clouds, drop the sandbox settings and give your credentials' region and project instead.
 
 1. deploy the worker to Cloud Run (the "existing" function);

@@ -154,3 +154,13 @@ def test_cli_dry_run_shows_the_report_and_the_plan(cli: Cli, deployed_worker: Ca
     assert "to do:" in ran.out
     export_ran = cli("export", name, "-p", "aws", "--sandbox", "--region", "us-east-1")
     assert export_ran.code != 0 and "does not exist" in export_ran.err  # nothing was written on Lambda
+
+
+def test_cli_list_settings_work_as_target_set_too(cli: Cli, deployed_worker: Callable[[str], str]) -> None:
+    name = deployed_worker("gcp")
+    flags = [f for f in migration_flags("gcp", "aws") if "subnet_ids=" not in f and "security_group_ids=" not in f]
+    ran = cli("migrate", name, "--from", "gcp", "--to", "aws", "--sandbox", "-f", "json", *source_flags("gcp"),
+              *flags, "--target-set", "subnet_ids=subnet-0c,subnet-0d", "--target-set", "security_group_ids=sg-02")
+    assert ran.code == 0, ran.out + ran.err
+    on_lambda = cli("export", name, "-p", "aws", "--sandbox", "--region", "us-east-1", "-f", "json")
+    assert '"subnet-0c"' in on_lambda.out and '"subnet-0d"' in on_lambda.out and '"sg-02"' in on_lambda.out

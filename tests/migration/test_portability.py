@@ -16,7 +16,7 @@ NEAR_LIMITS = {"name": "batch", "image": "europe-docker.pkg.dev/acme/apps/batch:
                "timeout": "45m", "network": {"ingress": "internal"},
                "providers": {"gcp": {"project": "acme", "region": "europe-west1"}}}
 AZURE_PLACE = {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg",
-               "location": "westeurope"}
+               "location": "westeurope", "registry_managed_identity": True}
 
 
 @pytest.fixture

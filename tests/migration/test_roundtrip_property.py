@@ -21,7 +21,7 @@ PLACES: dict[str, dict[str, Any]] = {
     "aws-lambda": {"region": "us-east-1", "subnet_ids": ["subnet-1"], "security_group_ids": ["sg-1"]},
     "gcp-cloud-run": {"project": "proj", "region": "europe-west1", "network": "default"},
     "azure-functions": {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg",
-                        "location": "westeurope",
+                        "location": "westeurope", "registry_managed_identity": True,
                         "subnet_id": "/subscriptions/0/resourceGroups/n/providers/Microsoft.Network/virtualNetworks/"
                                      "v/subnets/s"},
 }

@@ -203,7 +203,8 @@ def azure_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
     })
     azure: dict[str, Any] = {
         "subscription_id": "00000000-0000-0000-0000-000000000000",
-        "resource_group": draw(st.sampled_from(["rg", "rg-app_1.(x)", "r" * 90])),
+        "resource_group": draw(weighted((9, st.sampled_from(["rg", "rg-app_1.(x)", "r" * 90])),
+                                        (1, st.sampled_from(["rg.", "r" * 91, "rg x", "rg/x"])))),
         "location": draw(st.sampled_from(["westeurope", "West Europe", "eastus2"])),
         "plan": plan,
         "plan_name": draw(st.one_of(st.none(), sized(_ALNUM + "-", 1, 60))),

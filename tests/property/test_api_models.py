@@ -18,17 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polycloud import FunctionSpec, PolycloudError, RefusedError, deploy, registry, validate
-from polycloud.testing.api_models import RequestRecorder, arm_violations, botocore_violations, cloud_run_violations
+from polycloud.testing.api_models import (
+    RequestRecorder,
+    arm_path_violations,
+    arm_violations,
+    botocore_violations,
+    cloud_run_violations,
+)
 from tests.property.specs import aws_specs, azure_specs, gcp_specs
 
 if TYPE_CHECKING:
@@ -70,6 +77,49 @@ def two_valid(draw: st.DrawFn, specs: Callable[..., st.SearchStrategy[dict[str, 
     first = _valid(first_doc, provider)
     assert first is not None and second is not None
     return first, second
+
+
+# -- bugs the property found, until fixed ---------------------------------------------------------------
+
+_INT32_MAX = 2**31 - 1
+_LAMBDA_ALIAS = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
+_ARM_RESOURCE_GROUP = re.compile(r"[-\w._()]+[^.]")
+
+
+def _aws(spec: FunctionSpec) -> Any:
+    return spec.providers.aws
+
+
+def _control_space(text: str) -> bool:
+    """White space to Python's ``\\s`` that is not a Unicode separator (``\\p{Z}``): tab, newline, ..."""
+    return any(c.isspace() and not unicodedata.category(c).startswith("Z") for c in text)
+
+
+KNOWN_BUGS: dict[str, dict[str, Callable[[FunctionSpec], bool]]] = {
+    "aws-lambda": {
+        "aws-alias": lambda s: not _LAMBDA_ALIAS.fullmatch(_aws(s).alias),
+        "aws-tag": lambda s: any(_control_space(k + v) for k, v in s.tags.items()),
+        "aws-vpc-ids": lambda s: s.network.egress == "vpc" and not (
+            all(re.fullmatch(r"subnet-[0-9a-z]*", i) for i in _aws(s).subnet_ids)
+            and all(re.fullmatch(r"sg-[0-9a-zA-Z]*", i) for i in _aws(s).security_group_ids)),
+    },
+    "azure-functions": {
+        "azure-resource-group": lambda s: not (len(s.providers.azure.resource_group) <= 90 and _ARM_RESOURCE_GROUP
+                                               .fullmatch(s.providers.azure.resource_group)),
+        "azure-min-instances-int32": lambda s: s.concurrency.min_instances > _INT32_MAX,
+    },
+    "gcp-cloud-run": {
+        "gcp-instances-int32": lambda s: max(s.concurrency.min_instances, s.concurrency.max_instances or 0)
+        > _INT32_MAX,
+    },
+}
+"""Specs that trigger a violation the property found and ``FOUND`` pins (each there as a strict xfail, by the
+same name): the property skips them so it stays strict about every other violation. When a fix makes a
+``FOUND`` case pass, delete its entry here and its mark there."""
+
+
+def _known_bugs(provider: str, specs: tuple[FunctionSpec, ...]) -> list[str]:
+    return [name for name, hit in KNOWN_BUGS[provider].items() if any(hit(spec) for spec in specs)]
 
 
 @dataclass
@@ -145,12 +195,11 @@ def aws_problems(specs: tuple[FunctionSpec, ...], moto: MotoLambda, recorder: Re
     return problems
 
 
-@pytest.mark.xfail(strict=True, reason="bugs: providers.aws.alias unchecked (aws-alias-* cases); tag whitespace "
-                   "(aws-tag-* cases); subnet and security group ids unchecked (aws-vpc-ids); see FOUND")
 @settings(PROPERTY, max_examples=60)
 @given(specs=two_valid(aws_specs, "aws-lambda"))
 def test_every_lambda_and_iam_request_fits_botocore_model(
         specs: tuple[FunctionSpec, FunctionSpec], moto_recorded: tuple[MotoLambda, RequestRecorder]) -> None:
+    assume(not _known_bugs("aws-lambda", specs))
     problems = aws_problems(specs, *moto_recorded)
     assert not problems, "\n".join(problems)
 
@@ -182,6 +231,8 @@ def azure_problems(specs: tuple[FunctionSpec, ...]) -> list[str]:
     with arm.activate():
         deploys = _deploy_both(specs, "azure-functions", sandbox_settings(arm))
     problems, checked = list(deploys.failures), []
+    paths = dict.fromkeys(request.path for request in arm.calls)
+    problems += [f"{path}: {p}" for path in paths for p in arm_path_violations(path)]
     for request in arm.writes:
         model = arm_model_for(request.method, request.path)
         if request.method in ("PUT", "PATCH") and model is None:
@@ -197,6 +248,7 @@ def azure_problems(specs: tuple[FunctionSpec, ...]) -> list[str]:
 @settings(PROPERTY, max_examples=80)
 @given(two_valid(azure_specs, "azure-functions"))
 def test_every_arm_body_fits_the_azure_mgmt_web_model(specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+    assume(not _known_bugs("azure-functions", specs))
     problems = azure_problems(specs)
     assert not problems, "\n".join(problems)
 
@@ -232,6 +284,7 @@ def gcp_problems(specs: tuple[FunctionSpec, ...]) -> list[str]:
 @given(two_valid(gcp_specs, "gcp-cloud-run"))
 def test_every_cloud_run_service_parses_and_passes_the_server_rules(
         specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+    assume(not _known_bugs("gcp-cloud-run", specs))
     problems = gcp_problems(specs)
     assert not problems, "\n".join(problems)
 
@@ -281,6 +334,12 @@ FOUND = [
         "bug: no Cloud Run rule bounds concurrency.max_instances; maxInstanceCount is an int32 (ParseError "
         "traceback on deploy)")),
     pytest.param("azure-functions", {"name": "orders", "image": "docker.io/library/app:1",
+                                     "network": {"auth": "none"}, "providers": {"azure": {
+                                         **_AZURE["azure"], "resource_group": "rg."}}},
+                 id="azure-resource-group-dot", marks=_bug(
+        "bug: providers.azure.resource_group is not checked; ARM's resourceGroupName is at most 90 characters "
+        "matching ^[-\\w\\._\\(\\)]+[^\\.]$ (the ARM fake answers InvalidResourceGroupName at the first read)")),
+    pytest.param("azure-functions", {"name": "orders", "image": "docker.io/library/app:1",
                                      "network": {"auth": "none"}, "concurrency": {"min_instances": 2**31},
                                      "providers": _AZURE}, id="azure-min-instances-int32", marks=_bug(
         "bug: no Azure rule bounds concurrency.min_instances on Elastic Premium when max_instances is unset; "
@@ -297,6 +356,12 @@ def test_smallest_specs_the_property_found(provider: str, doc: dict[str, Any],
     problems = {"aws-lambda": lambda: aws_problems((spec,), *moto_recorded), "azure-functions": lambda:
                 azure_problems((spec,)), "gcp-cloud-run": lambda: gcp_problems((spec,))}[provider]()
     assert not problems, "\n".join(problems)
+
+
+def test_every_found_case_is_a_known_bug_the_property_skips() -> None:
+    for case in FOUND:
+        provider, doc = case.values
+        assert _known_bugs(str(provider), (FunctionSpec.model_validate(doc),)), case.id
 
 
 # -- the checkers catch what they are for ---------------------------------------------------------------
@@ -328,6 +393,9 @@ def test_arm_checker_reports_unknown_readonly_mistyped_and_missing_properties() 
     found = arm_violations("SitePatchResource", {"properties": {"siteConfig": {"minimumElasticInstanceCount": 2**31}}})
     assert any("outside the 32-bit integer" in p for p in found)
     assert arm_violations("StringDictionary", {"properties": {"A": "1"}}) == []
+    group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{}/providers/Microsoft.Web/sites/a"
+    assert arm_path_violations(group.format("rg.")) and arm_path_violations(group.format("r" * 91))
+    assert arm_path_violations(group.format("rg-app_1.%28x%29")) == []
 
 
 def test_cloud_run_checker_reports_proto_and_server_rule_failures() -> None:
