@@ -86,6 +86,15 @@ def test_a_fifo_is_refused_without_blocking(tmp_path, capsys):
     assert "named pipe (FIFO), not a regular file" in capsys.readouterr().out
 
 
+def test_a_limits_file_that_is_a_fifo_or_a_device_is_refused_without_blocking(tmp_path, capsys):
+    spec = write(tmp_path, "s.yaml", HEAD)
+    fifo = tmp_path / "limits.yaml"
+    os.mkfifo(fifo)
+    for limits in (fifo, Path("/dev/zero")):
+        assert main(["validate", str(spec), "--limits", str(limits)]) == 2
+        assert "not a regular file" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom", "/dev/null"])
 def test_a_character_device_is_refused(tmp_path, device):
     link = tmp_path / "spec.yaml"
@@ -392,6 +401,7 @@ from polycloud_aws import LambdaAdapter
 
 class Broken(LambdaAdapter):
     name = "broken-cloud"
+    section = "broken"
 
     def check(self, spec, limits=None):
         raise RuntimeError("a bug in a rule")
