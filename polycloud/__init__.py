@@ -6,12 +6,14 @@ Importing polycloud imports no cloud SDK; each adapter loads its SDK on its firs
 from polycloud._deploy import deploy, export, plan
 from polycloud._plan import Change, Deployment, Plan
 from polycloud._validate import validate, validate_files
-from polycloud.adapter import Adapter, Imported
+from polycloud.adapter import Adapter, Imported, Listed
 from polycloud.errors import (
     AdapterError,
     AuthError,
+    ConcurrentChangeError,
     ConfigurationError,
     ConflictError,
+    InterruptedDeployError,
     InvalidAdapterError,
     MissingDependencyError,
     NotFoundError,
@@ -24,6 +26,7 @@ from polycloud.errors import (
     UnknownProviderError,
 )
 from polycloud.findings import Finding, Report, Severity
+from polycloud.fleet import Deleted, FleetResult, delete, deploy_all, list_functions, migrate_all
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.migration import Migration, MigrationRefusedError, PortabilityReport, migrate, portability
 from polycloud.source import dump_spec, load_spec
@@ -36,13 +39,18 @@ __all__ = [
     "AdapterError",
     "AuthError",
     "Change",
+    "ConcurrentChangeError",
     "ConfigurationError",
     "ConflictError",
+    "Deleted",
     "Deployment",
     "Finding",
+    "FleetResult",
     "FunctionSpec",
     "Imported",
+    "InterruptedDeployError",
     "InvalidAdapterError",
+    "Listed",
     "Migration",
     "MigrationRefusedError",
     "MissingDependencyError",
@@ -59,12 +67,16 @@ __all__ = [
     "SpecError",
     "ThrottledError",
     "UnknownProviderError",
+    "delete",
     "deploy",
+    "deploy_all",
     "dump_spec",
     "export",
+    "list_functions",
     "load_limits",
     "load_spec",
     "migrate",
+    "migrate_all",
     "plan",
     "portability",
     "validate",

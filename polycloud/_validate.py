@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from polycloud import registry
 from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
@@ -13,7 +15,7 @@ from polycloud.errors import SpecError
 from polycloud.findings import Report
 from polycloud.input_limits import bounded
 from polycloud.limits import load_limits
-from polycloud.source import SpecSource, build_spec, read_source, unusable_values
+from polycloud.source import SpecSource, build_spec, findings_from_validation, read_source, unusable_values
 from polycloud.spec import FunctionSpec
 
 __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
@@ -21,7 +23,8 @@ __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", 
 DEFAULT_PROVIDERS = registry.DEFAULTS
 """The providers a spec is checked against when it names none (the shipped adapters)."""
 
-SpecInput = FunctionSpec | str | Path
+SpecInput = FunctionSpec | Mapping[str, Any] | str | Path
+"""A spec object, a spec as a plain mapping (what a spec file holds), or the path of a spec file."""
 
 
 def target_providers(spec: FunctionSpec, providers: Iterable[str] | None) -> list[str]:
@@ -32,13 +35,19 @@ def target_providers(spec: FunctionSpec, providers: Iterable[str] | None) -> lis
 
 
 def load_input(spec: SpecInput) -> tuple[FunctionSpec, SpecSource | None]:
-    """A spec object as is, or a spec file read and validated (with its source positions).
+    """A spec object as is, a mapping validated into one, or a spec file read and validated (with its
+    source positions).
 
     Raises:
         SpecError: the file cannot be read or is not a valid spec.
     """
     if isinstance(spec, FunctionSpec):
         return spec, None
+    if isinstance(spec, Mapping):
+        try:
+            return FunctionSpec.model_validate(dict(spec)), None
+        except ValidationError as exc:
+            raise SpecError(Report(findings_from_validation(exc))) from None
     source = read_source(spec)
     return build_spec(source), source
 

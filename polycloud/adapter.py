@@ -1,7 +1,7 @@
 """What the core needs from one cloud service (``Adapter``), and the skeleton every adapter shares
 (``BaseAdapter``).
 
-``Adapter`` is the protocol the core calls: two facts, three pure calls, three I/O calls; the core does the
+``Adapter`` is the protocol the core calls: two facts, three pure calls, four I/O calls; the core does the
 diffing (``plan.py``). ``BaseAdapter`` owns what every adapter does the same way, so an adapter keeps only
 what is really its own (request shapes, error table, rules, provider-specific sequencing):
 
@@ -19,19 +19,23 @@ Constructors take keyword arguments only, do no I/O, import no SDK and accept an
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import inspect
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from polycloud._plan import Deployment, Plan, make_plan
 from polycloud.config import ProviderConfig
 from polycloud.errors import (
+    AdapterError,
+    ConcurrentChangeError,
     ConflictError,
     ErrorMapper,
+    InterruptedDeployError,
     OwnershipError,
     ProviderError,
     RefusedError,
@@ -46,7 +50,7 @@ from polycloud.spec import FunctionSpec, SettingsModel
 if TYPE_CHECKING:
     from polycloud.checks import RuleInfo
 
-__all__ = ["Adapter", "Applied", "BaseAdapter", "Imported", "Journal"]
+__all__ = ["Adapter", "Applied", "BaseAdapter", "Imported", "Journal", "Listed"]
 
 T = TypeVar("T")
 logger = logging.getLogger(__name__)
@@ -58,6 +62,27 @@ class Imported:
 
     spec: FunctionSpec
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One function found by ``Adapter.list``: what ``polycloud list`` shows for it."""
+
+    name: str
+    owned: bool
+    """True when it carries polycloud's ownership mark (polycloud created or adopted it)."""
+    image: str | None = None
+    """Its container image, or None when it has none (a Zip package Lambda function)."""
+    memory: int | None = None
+    """Memory in MiB, as the provider reports it (Azure: the plan's instance size)."""
+    url: str | None = None
+    resource_id: str | None = None
+    """The provider's id (an ARN, an ARM id, a service name)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON shape of one row of ``polycloud list --format json``."""
+        return {"name": self.name, "owned": self.owned, "image": self.image, "memory": self.memory,
+                "url": self.url, "resource_id": self.resource_id}
 
 
 @runtime_checkable
@@ -108,6 +133,11 @@ class Adapter(Protocol):
 
     def delete(self, name: str) -> None:
         """Delete the function; raises NotFoundError when it does not exist."""
+        ...
+
+    def list(self) -> builtins.list[Listed]:
+        """Every function of this provider's kind where the adapter points (region, resource group, project),
+        polycloud's or not, each page of the provider's listing read."""
         ...
 
 
@@ -166,6 +196,9 @@ class BaseAdapter(ABC):
     """What the provider calls the deployed resource, for messages."""
     owner_mark: ClassVar[str] = "polycloud's ownership mark"
     """How polycloud marks what it created, for messages (``the tag managed-by: polycloud``)."""
+    verify_after_apply: ClassVar[bool] = False
+    """Read the resource again after ``create``/``update`` and raise ``ConcurrentChangeError`` when it is not
+    what the deploy wrote: for a provider without an optimistic-concurrency token on its writes (Azure)."""
 
     def __init__(self, *, retry: RetryPolicy | None = None, adopt: bool = False) -> None:
         """``retry`` is the one retry layer for every call; ``adopt`` lets a deploy take over a resource
@@ -175,10 +208,39 @@ class BaseAdapter(ABC):
         self._clients: dict[str, Any] = {}
         self.log = logging.getLogger(type(self).__module__.partition(".")[0])
         """The adapter package's logger (``polycloud_aws``...): progress and retries, never printed."""
+        self._activity: list[tuple[str, str]] = []
+        self._stopped_in: tuple[tuple[str, str], ...] | None = None
 
     def waiting(self, what: str) -> contextlib.AbstractContextManager[None]:
-        """Report the progress of a long wait (an operation, a waiter) on the adapter's logger."""
-        return waiting(what, log=self.log)
+        """Report the progress of a long wait (an operation, a waiter) on the adapter's logger; an interrupt
+        meanwhile names it as left running in the cloud."""
+        return _stacked(self._doing("wait", what), waiting(what, log=self.log))
+
+    @contextlib.contextmanager
+    def _doing(self, kind: str, what: str) -> Iterator[None]:
+        """Keep ``what`` (a ``call`` or a ``wait``) on the activity stack for the block, and remember the stack
+        as it was when an interrupt left the innermost block."""
+        self._activity.append((kind, what))
+        try:
+            yield
+        except KeyboardInterrupt:
+            if self._stopped_in is None:
+                self._stopped_in = tuple(self._activity)
+            raise
+        finally:
+            self._activity.pop()
+
+    def _left_running(self) -> str | None:
+        """What an interrupt left running in the cloud: the operation awaited (innermost wait), else the
+        request whose answer never came; None when the interrupt came between calls."""
+        stack = self._stopped_in or ()
+        waits = [what for kind, what in stack if kind == "wait"]
+        if waits:
+            return f"the operation polycloud was {waits[-1]} (polycloud stopped waiting; the cloud carries on)"
+        calls = [what for kind, what in stack if kind == "call"]
+        if calls:
+            return f"{calls[-1]} (sent; whether the cloud applied it is not known)"
+        return None
 
     # -- settings ------------------------------------------------------------------------------------
     @classmethod
@@ -219,7 +281,8 @@ class BaseAdapter(ABC):
         Raises:
             ProviderError: the call failed (after the retries the policy allows for transient errors).
         """
-        return self.retry.run(operation, fn, self._translator(mapper))
+        with self._doing("call", operation):
+            return self.retry.run(operation, fn, self._translator(mapper))
 
     def translate_errors(self, operation: str) -> contextlib.AbstractContextManager[None]:
         """Errors raised in the block as ProviderErrors, as ``call`` translates them (no retry)."""
@@ -291,18 +354,42 @@ class BaseAdapter(ABC):
         Raises:
             OwnershipError: the resource exists but polycloud did not create it, and ``adopt`` is off.
             RefusedError: polycloud will not make this change (nothing more was written).
+            ConcurrentChangeError: another deploy changed the resource meanwhile (a stale token, or a read
+                after the writes that finds something else); ``.changed`` lists this deploy's writes.
             ProviderError: a call failed; ``.changed`` lists the steps that had completed.
+            InterruptedDeployError: Ctrl-C (or SIGTERM, in the CLI) stopped it; ``.changed`` lists the
+                steps that had completed and ``.running`` the operation left running in the cloud.
         """
         journal = Journal(plan.desired.notes)
+        self._stopped_in = None
         try:
             applied = self._apply(plan, journal)
+            if self.verify_after_apply:
+                self._verify(plan)
         except (ProviderError, RefusedError) as exc:
             exc.changed = journal.changed
             raise
+        except KeyboardInterrupt as exc:
+            raise InterruptedDeployError(provider=self.name, name=plan.name, changed=journal.changed,
+                                         running=self._left_running()) from exc
         reported = applied.reported or plan
         return Deployment(provider=self.name, name=plan.name, action=reported.action,
                           resource_id=applied.resource_id, url=applied.url, changes=reported.changes,
                           notes=journal.notes)
+
+    def _verify(self, plan: Plan) -> None:
+        """Read the resource again: anything but what ``plan.desired`` says is another deploy's change.
+
+        Raises:
+            ConcurrentChangeError: the resource is gone or differs from the spec this deploy wrote.
+        """
+        live = self.read(plan.name)
+        differs = "it is gone" if live is None else ", ".join(
+            c.path for c in make_plan(self.name, plan.name, plan.desired, live).changes)
+        if differs:
+            raise ConcurrentChangeError(
+                f"after this deploy's writes, {self.resource_noun} {plan.name} is not what it wrote ({differs})",
+                provider=self.name, operation="deploy", code="ConcurrentChange")
 
     def _apply(self, plan: Plan, journal: Journal) -> Applied:
         if plan.live is None:
@@ -360,3 +447,20 @@ class BaseAdapter(ABC):
                 "choose another name.", provider=self.name, operation="deploy", code="NotOwned")
         journal.note(f"adopted {self.resource_noun} {plan.name}, which polycloud did not create: it now carries "
                      f"{self.owner_mark} and is managed from the spec")
+
+    def list(self) -> builtins.list[Listed]:
+        """Every function of this provider's kind where the adapter points (region, resource group, project),
+        polycloud's or not, each page of the provider's listing read.
+
+        Raises:
+            AdapterError: this adapter cannot list (a third-party adapter that predates ``list``).
+            ProviderError: a listing call failed.
+        """
+        raise AdapterError(f"the {self.title} adapter ({self.name}) cannot list functions: it has no list method")
+
+
+@contextlib.contextmanager
+def _stacked(outer: contextlib.AbstractContextManager[None],
+             inner: contextlib.AbstractContextManager[None]) -> Iterator[None]:
+    with outer, inner:
+        yield

@@ -1,5 +1,5 @@
-"""The ``polycloud`` command: validate, plan, deploy, export, migrate, portability, schema, limits, providers,
-rules.
+"""The ``polycloud`` command: validate, plan, deploy, export, migrate, portability, list, delete, schema, limits,
+providers, rules.
 
 Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
 2 usage error (bad flag, unreadable or unusable file, unknown provider, missing SDK); 3 a cloud call failed
@@ -31,6 +31,8 @@ from polycloud.cli_common import (
     progress_lines,
     providers_flag,
 )
+from polycloud.cli_fleet import add_deploy_files, add_fleet_commands, add_migrate_names
+from polycloud.cli_interrupt import interrupt_exit, interrupts_as_keyboard_interrupt
 from polycloud.cli_migrate import add_migration_commands
 from polycloud.errors import AdapterError, ConfigurationError, PolycloudError, ProviderError, RefusedError, SpecError
 from polycloud.findings import Report
@@ -163,7 +165,10 @@ def _parser() -> argparse.ArgumentParser:
     for name, help_text, handler in (("plan", "show what deploy would change", cmd_plan),
                                      ("deploy", "create or update the function", cmd_deploy)):
         command = cloud(name, help_text, handler)
-        command.add_argument("file", metavar="FILE", help="spec file (YAML, JSON or TOML)")
+        if name == "deploy":
+            add_deploy_files(command)
+        else:
+            command.add_argument("file", metavar="FILE", help="spec file (YAML, JSON or TOML)")
         command.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
         command.add_argument("--dry-run", action="store_true", help="write nothing; show what would change "
                              "(plan never writes)")
@@ -179,6 +184,8 @@ def _parser() -> argparse.ArgumentParser:
             action.default = "yaml"
 
     add_migration_commands(sub, cloud, cmd_migrate)
+    add_migrate_names(sub.choices["migrate"])
+    add_fleet_commands(sub, cloud)
 
     sandbox = sub.add_parser(
         "sandbox", usage="%(prog)s {start,status,stop} | FILE... [options]",
@@ -244,9 +251,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     fmt = getattr(args, "format", "text")
     try:
-        with progress_lines(log_level(args)):
+        with interrupts_as_keyboard_interrupt(), progress_lines(log_level(args)):
             code: int = args.handler(args)
         return code
+    except KeyboardInterrupt as exc:  # Ctrl-C or SIGTERM: what changed, what still runs, exit 128 + signal
+        return interrupt_exit(exc, fmt)
     except BrokenPipeError:  # e.g. `polycloud rules | head`: the reader left; say nothing more
         import os
 

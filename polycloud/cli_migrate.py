@@ -83,7 +83,8 @@ def _mapping_options(args: argparse.Namespace, target: str) -> dict[str, Any]:
 
 
 def _add_mapping_flags(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--to", dest="target", required=True, help="the target provider")
+    command.add_argument("--to", dest="target", metavar="PROVIDER", required=True,
+                         help="the target provider: a provider key or section")
     command.add_argument("--target-setting", action="append", metavar="KEY=VALUE",
                          help="providers.<target> value of the new spec, e.g. region=europe-west1 or "
                               "subnet_ids=subnet-a,subnet-b (lists: comma-separated)")
@@ -106,9 +107,9 @@ def add_migration_commands(sub: Any, cloud: CloudCommand, cmd_migrate: Callable[
     from polycloud.migration.report import FORMATS
 
     migrate = cloud("migrate", "read a function from one provider and deploy it to another", cmd_migrate)
-    migrate.add_argument("name", metavar="NAME")
-    migrate.add_argument("--from", dest="source", required=True, help="the source provider (--set, --region... "
-                         "apply to reading it)")
+    migrate.add_argument("name", metavar="NAME", help="the function's name on the source provider")
+    migrate.add_argument("--from", dest="source", metavar="PROVIDER", required=True,
+                         help="the source provider: a provider key or section (--set, --region... apply to reading it)")
     _add_mapping_flags(migrate)
     migrate.add_argument("--target-set", action="append", metavar="KEY=VALUE",
                          help="adapter setting for the target, e.g. adopt=true")
@@ -121,11 +122,11 @@ def add_migration_commands(sub: Any, cloud: CloudCommand, cmd_migrate: Callable[
 
     portability = sub.add_parser("portability", help="report, field by field, how a spec would arrive on another "
                                  "provider (offline)")
-    portability.add_argument("file", metavar="SPEC")
-    portability.add_argument("--from", dest="source", help="the provider the spec comes from (default: the one "
-                             "its providers: names)")
+    portability.add_argument("file", metavar="SPEC", help="a spec file (YAML, JSON or TOML)")
+    portability.add_argument("--from", dest="source", metavar="PROVIDER", help="the provider the spec comes from "
+                             "(default: the one its providers: names), whose settings get rows")
     _add_mapping_flags(portability)
-    portability.add_argument("--format", "-f", choices=FORMATS, default="text")
+    portability.add_argument("--format", "-f", choices=FORMATS, default="text", help="output format")
     portability.add_argument("--output", "-o", metavar="FILE", help="write the report here")
     portability.set_defaults(handler=cmd_portability)
 

@@ -13,9 +13,14 @@ PolycloudError
     ├── AuthError
     ├── NotFoundError
     ├── ConflictError               the provider answered 409 / "already exists" / "busy"
+    │   └── ConcurrentChangeError   another deploy changed the resource meanwhile (a stale token, a re-read)
     └── ThrottledError
 
-``RefusedError`` and ``ProviderError`` both carry ``changed``: what the deploy had already changed.
+``RefusedError`` and ``ProviderError`` carry ``changed``: what the deploy had already changed.
+
+``InterruptedDeployError`` is a ``KeyboardInterrupt``, not a ``PolycloudError``: Ctrl-C (or SIGTERM, which the
+CLI turns into the same) during a deploy stays an interrupt that ``except Exception`` does not swallow, and
+carries ``changed`` and ``running`` (what was left running in the cloud).
 
 Adapters translate SDK exceptions at their boundary (``raise ... from exc``); the core
 never imports botocore, azure.core or google.api_core.
@@ -108,6 +113,29 @@ class OwnershipError(RefusedError):
     """The resource exists but polycloud did not create it; deploying over it needs ``adopt=True``."""
 
 
+class InterruptedDeployError(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) or SIGTERM stopped a deploy before it finished.
+
+    ``changed`` lists what the deploy had completed; ``running`` names what it had started and was
+    waiting for (an operation the cloud goes on with, or a request whose answer never came). Deploying
+    the same spec again converges: it reads what is live and writes only what still differs.
+    """
+
+    def __init__(self, *, provider: str, name: str, changed: list[str], running: str | None) -> None:
+        self.provider = provider
+        self.name = name
+        self.changed = list(changed)
+        self.running = running
+        self.message = f"the deploy of {name} to {provider} was interrupted"
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        changed = "; ".join(self.changed) or "nothing"
+        running = self.running or "nothing"
+        return (f"interrupted: {self.message}. Already changed: {changed}. Still running in the cloud: "
+                f"{running}. Run deploy again to converge.")
+
+
 class ProviderError(PolycloudError):
     """A cloud API call failed.
 
@@ -163,6 +191,22 @@ class NotFoundError(ProviderError):
 
 class ConflictError(ProviderError):
     """The resource is busy or in a conflicting state (often transient)."""
+
+
+class ConcurrentChangeError(ConflictError):
+    """Another deploy (or a change by hand) changed the resource while this deploy ran.
+
+    Raised when the provider refuses a write made against a stale optimistic-concurrency token (Lambda's
+    ``RevisionId``, Cloud Run's ``etag``), or when a read after the deploy finds the resource is not what
+    this deploy wrote (Azure, which has no such token for a function app). Never retried: the spec this
+    deploy planned from is no longer what is live, so the message says to plan and deploy again.
+    """
+
+    def __init__(self, what: str, **kwargs: object) -> None:
+        message = (f"{what}: another deploy changed it while this one ran, so this deploy stopped rather than "
+                   "mix the two. Run `polycloud plan` to see what is live now, then `polycloud deploy` again "
+                   "(the last deploy to finish wins)")
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
 
 
 class ThrottledError(ProviderError):

@@ -255,6 +255,42 @@ def test_min_instances_need_always_ready(limits: ProviderLimits, plan: str, ok: 
     assert found == [] if ok else (len(found) == 1 and "min_instances 1" in found[0].message)
 
 
+@pytest.mark.parametrize("plan", ["EP1", "EP2", "EP3"])
+def test_premium_always_ready_instances_at_most_20(limits: ProviderLimits, plan: str) -> None:
+    """minimumElasticInstanceCount: at most 20 always-ready instances per app, with max_instances unset too
+    (before, 2**31 passed validate and broke the int32 field)."""
+    assert run(make(plan, concurrency={"min_instances": 20}), limits, "azure-min-instances") == []
+    for concurrency in ({"min_instances": 21}, {"min_instances": 21, "max_instances": 100},
+                        {"min_instances": 2**31}):
+        [finding] = run(make(plan, concurrency=concurrency), limits, "azure-min-instances")
+        assert finding.path == "concurrency.min_instances"
+        for text in (f"concurrency.min_instances {concurrency['min_instances']}", "maximum of 20", "Azure Functions",
+                     "always ready instances supported per app is 20",
+                     "source: https://learn.microsoft.com/azure/azure-functions/functions-premium-plan"):
+            assert text in finding.message, (text, finding.message)
+        assert finding.hint == "set concurrency.min_instances to at most 20 instances"
+
+
+@pytest.mark.parametrize(("group", "ok"), [
+    ("rg", True), ("r" * 90, True), ("rg-app_1.(x)", True), ("Équipe-données", True),
+    ("r" * 91, False), ("rg.", False), ("a", False), ("rg/app", False), ("rg app", False), ("rg$", False),
+])
+def test_resource_group_name(limits: ProviderLimits, group: str, ok: bool) -> None:
+    """Microsoft.Web's resourceGroupName: at most 90 characters matching ^[-\\w\\._\\(\\)]+[^\\.]$ (so at least
+    two), of the characters ARM allows."""
+    found = run(make(providers={"azure": {"resource_group": group}}), limits, "azure-resource-group")
+    if ok:
+        assert found == []
+        return
+    [finding] = found
+    assert finding.path == "providers.azure.resource_group" and finding.severity is Severity.ERROR
+    for text in ("providers.azure.resource_group", "2-90", "not ending with a period", "Azure Functions",
+                 "source: https://learn.microsoft.com/rest/api/appservice/web-apps/create-or-update"):
+        assert text in finding.message, (text, finding.message)
+    assert (repr(group) if len(group) <= 100 else "characters") in finding.message
+    assert finding.hint and "providers.azure.resource_group" in finding.hint
+
+
 def test_per_instance_any_positive_value(limits: ProviderLimits) -> None:
     assert run(make(concurrency={"per_instance": 1000}), limits, "azure-per-instance") == []
 

@@ -146,6 +146,22 @@ def test_per_instance(limits: ProviderLimits) -> None:
     assert "1001" in finding.message and "maximum of 1000" in finding.message
 
 
+INT32_MAX = 2**31 - 1
+
+
+@pytest.mark.parametrize("key", ["min_instances", "max_instances"])
+def test_instance_counts_fit_the_admin_apis_int32(limits: ProviderLimits, key: str) -> None:
+    """No fixed maximum is documented (a regional quota); minInstanceCount/maxInstanceCount are int32, so a larger
+    count is refused by validate instead of crashing the deploy with a protobuf ParseError."""
+    assert run(make(concurrency={key: INT32_MAX}), limits, "gcp-instances") == []
+    [finding] = run(make(concurrency={key: INT32_MAX + 1}), limits, "gcp-instances")
+    assert finding.path == f"concurrency.{key}" and finding.severity is Severity.ERROR
+    for text in (f"concurrency.{key} {INT32_MAX + 1}", f"maximum of {INT32_MAX}", "Cloud Run", "32-bit",
+                 "source: https://cloud.google.com/run/docs/configuring/"):
+        assert text in finding.message, (text, finding.message)
+    assert finding.hint == f"set concurrency.{key} to at most {INT32_MAX} instances"
+
+
 def test_arm64_is_an_error(limits: ProviderLimits) -> None:
     [finding] = run(make(architecture="arm64"), limits, "gcp-architecture")
     assert finding.severity is Severity.ERROR and "arm64" in finding.message and "x86_64" in finding.message

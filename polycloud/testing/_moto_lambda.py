@@ -5,6 +5,8 @@ Installed by ``polycloud.testing.aws.extend_moto()``; in-process and in ``Thread
 - Provisioned concurrency (Put/Get/Delete/List ProvisionedConcurrencyConfig), which moto lacks: an
   alias or version qualifier, never $LATEST; never above the reserved concurrency.
 - PutFunctionConcurrency refuses reserved concurrency below the function's provisioned concurrency.
+- RevisionId: a new one (and LastModified) with every configuration or code update, and a stale one refused
+  with 412 PreconditionFailedException (``_moto_revision``).
 - UpdateFunctionConfiguration stores EphemeralStorage and UpdateFunctionCode stores Architectures
   (moto ignores both).
 - Function URLs per qualifier (moto keeps one per function and ignores Qualifier); a second
@@ -12,6 +14,7 @@ Installed by ``polycloud.testing.aws.extend_moto()``; in-process and in ``Thread
 - AddPermission with a statement id already in the policy is a ResourceConflictException, as on AWS.
 - The account's concurrency quota: GetAccountSettings, and PutFunctionConcurrency refusing to leave less
   than the minimum unreserved (``_moto_account``).
+- ListFunctions answers pages of at most 50 functions with a ``NextMarker`` (``_moto_listing``).
 - A new IAM role is not usable by Lambda at once, for as long as ``MotoBehaviour`` says
   (``_moto_propagation``).
 - IAM knows the AWS managed policy AWSLambdaVPCAccessExecutionRole (moto loads AWS managed policies
@@ -49,7 +52,7 @@ def install() -> None:
     from moto.awslambda.responses import LambdaResponse
     from moto.iam.models import IAMBackend
 
-    from polycloud.testing import _moto_account, _moto_propagation
+    from polycloud.testing import _moto_account, _moto_listing, _moto_propagation, _moto_revision
 
     urls.url_paths[PROVISIONED_PATH] = LambdaResponse.dispatch
     urls.url_paths[_moto_account.ACCOUNT_SETTINGS_PATH] = LambdaResponse.dispatch
@@ -62,17 +65,23 @@ def install() -> None:
             _reserved_not_below_provisioned(LambdaResponse.put_function_concurrency)),
         "get_account_settings": _moto_account.get_account_settings,
         "create_function": _moto_propagation.refusing_new_roles(LambdaResponse.create_function),
-        "update_function_configuration": _moto_propagation.refusing_new_roles(
-            LambdaResponse.update_function_configuration),
+        "update_function_configuration": _moto_revision.checking_revision(_moto_propagation.refusing_new_roles(
+            LambdaResponse.update_function_configuration)),
+        "update_function_code": _moto_revision.checking_revision(LambdaResponse.update_function_code),
+        "publish_version": _moto_revision.checking_revision(LambdaResponse.publish_version),
         "add_permission": _unique_statement_ids(LambdaResponse.add_permission),
         "create_function_url_config": _create_url,
         "get_function_url_config": _get_url,
         "update_function_url_config": _update_url,
         "delete_function_url_config": _delete_url,
+        "list_functions": _moto_listing.paged_list_functions(LambdaResponse.list_functions),
     }
     model_patches: list[tuple[type, str, Callable[[Handler], Handler]]] = [
-        (LambdaFunction, "update_configuration", _storing_ephemeral_storage),
-        (LambdaFunction, "update_function_code", _storing_architectures),
+        (LambdaFunction, "get_configuration", _moto_revision.with_revision),
+        (LambdaFunction, "update_configuration", lambda original: _moto_revision.new_revision(
+            _storing_ephemeral_storage(original))),
+        (LambdaFunction, "update_function_code", lambda original: _moto_revision.new_revision(
+            _storing_architectures(original))),
         (IAMBackend, "_init_aws_policies", _with_lambda_policies),
         (IAMBackend, "create_role", _moto_propagation.recording_creation),
     ]

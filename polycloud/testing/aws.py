@@ -102,6 +102,12 @@ class FaultInjector:
         self._faults.extend(_Fault(status, retry_after, drop, operation, lost or garbled, garbled,
                                    after if i == 0 else 0, code) for i in range(count))
 
+    def reset(self) -> None:
+        """Forget the call log and any fault not yet used."""
+        self._faults.clear()
+        self._losing = None
+        self.calls.clear()
+
     @property
     def writes(self) -> list[str]:
         """Operations that could change state (anything not Get/List)."""

@@ -16,6 +16,7 @@ Importing this module imports neither azure nor requests nor responses.
 from __future__ import annotations
 
 import copy
+import threading
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -82,6 +83,9 @@ class FakeArmWeb(LongRunningOperations, FakeService):
         self._pending_sites: dict[str, SiteRecord] = {}
         self.last_request_id: str | None = None
         self._taken: dict[str, tuple[str, str]] = {}
+        self.list_page_size = 100
+        """Sites per page of WebApps_ListByResourceGroup (a test lowers it to see ``nextLink`` followed)."""
+        self._lock = threading.RLock()
         self.functions_host_images: set[str] = set()
         """Images the fake treats as built from an Azure Functions base image (they run the Functions host):
         ``host_status`` reports on sites running them."""
@@ -163,8 +167,10 @@ class FakeArmWeb(LongRunningOperations, FakeService):
 
     # -- routing --------------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse | Fault:
-        """Answer one request, with an ``x-ms-request-id`` header like ARM (a dropped connection has none)."""
-        answer = super().handle(request)
+        """Answer one request, with an ``x-ms-request-id`` header like ARM (a dropped connection has none).
+        Requests are served one at a time (the SDK may be driven from several threads: ``deploy_all``)."""
+        with self._lock:
+            answer = super().handle(request)
         if isinstance(answer, Fault) and answer.drop:
             return answer
         self.last_request_id = request_id = str(uuid.uuid4())
@@ -208,6 +214,13 @@ class FakeArmWeb(LongRunningOperations, FakeService):
             if request.method != "POST":
                 raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
             return self._check_name(request)
+        if len(parts) == 7 and low[0] == "subscriptions" and low[2] == "resourcegroups" and low[4:] == [
+            "providers", "microsoft.web", "sites"
+        ]:
+            if request.method != "GET":
+                raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+            check_resource_group(parts[3])
+            return self._list_sites(parts[1], parts[3], request)
         if (
             len(parts) >= 8
             and low[0] == "subscriptions"
@@ -324,6 +337,29 @@ class FakeArmWeb(LongRunningOperations, FakeService):
 
     def _get_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         return FakeResponse(200, site_view(self._find_site(sub, rg, name)))
+
+    def _list_sites(self, sub: str, rg: str, request: FakeRequest) -> FakeResponse:
+        """WebApps_ListByResourceGroup: ``{"value": [...], "nextLink": ...}``, ``list_page_size`` sites a page
+        (https://learn.microsoft.com/rest/api/appservice/web-apps/list-by-resource-group). Each item is the
+        site with ``siteConfig: null``: ARM's lists leave the site config out (``"siteConfig": null`` in
+        https://github.com/Azure/azure-powershell/issues/10645; "SiteConfig ... seems to be always null" in
+        https://github.com/Azure/azure-libraries-for-net/issues/948), so a client reads ``config/web`` for
+        ``linuxFxVersion``."""
+        sites = sorted((s for s in self._sites.values()
+                        if s.rg.lower() == rg.lower() and s.sub.lower() == sub.lower()), key=lambda s: s.name.lower())
+        start = int(request.query.get("$skipToken") or 0)
+        page = sites[start:start + self.list_page_size]
+        items = []
+        for site in page:
+            view = site_view(site)
+            view["properties"]["siteConfig"] = None
+            items.append(view)
+        body: dict[str, Any] = {"value": items}
+        if start + self.list_page_size < len(sites):
+            version = next(v for k, v in request.query.items() if k.lower() == "api-version")
+            body["nextLink"] = (f"{self.base_url}{request.path}?api-version={version}"
+                                f"&$skipToken={start + self.list_page_size}")
+        return FakeResponse(200, body)
 
     def _check_name(self, request: FakeRequest) -> FakeResponse:
         body = request.body if isinstance(request.body, dict) else {}

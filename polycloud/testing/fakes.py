@@ -12,6 +12,7 @@ import abc
 import contextlib
 import json
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,8 +87,27 @@ class FakeService(abc.ABC):
         self.calls: list[FakeRequest] = []
         self._faults: deque[Fault] = deque()
         self._scripted: list[tuple[Matcher, Fault | None, int]] = []
+        self._hooks: list[tuple[Matcher, Callable[[FakeRequest], None], int]] = []
+        self._hooks_lock = threading.Lock()
 
     # -- the core ----------------------------------------------------------------
+    def _run_hooks(self, request: FakeRequest) -> None:
+        with self._hooks_lock:
+            due = []
+            for index, (match, action, count) in enumerate(self._hooks):
+                if count and match(request):
+                    self._hooks[index] = (match, action, count - 1)
+                    due.append(action)
+        for action in due:
+            action(request)
+
+    def before(self, match: Matcher, action: Callable[[FakeRequest], None], count: int = 1) -> None:
+        """Run ``action(request)`` before the fake answers the next ``count`` requests that ``match``: a test's
+        ``threading.Barrier`` to interleave two deploys deterministically, or a pause that never ends.
+        Hooks run in the ``responses`` front end, outside the fake's own lock."""
+        with self._hooks_lock:
+            self._hooks.append((match, action, count))
+
     def handle(self, request: FakeRequest) -> FakeResponse | Fault:
         """Answer one request: a scripted or queued fault first, else the service's own answer."""
         self.calls.append(request)
@@ -178,6 +198,7 @@ class FakeService(abc.ABC):
             headers={k.lower(): str(v) for k, v in prepared.headers.items()},
             body=body,
         )
+        self._run_hooks(request)
         answer = self.handle(request)
         if isinstance(answer, Fault):
             if answer.drop:

@@ -135,6 +135,8 @@ class FakeCloudRun(FakeService):
         self._policies: dict[str, dict[str, Any]] = {}
         self._operations = Operations(self._services, self._policies)
         self._lock = threading.RLock()
+        self.list_page_size = 100
+        """Services per ListServices page when the request sets no ``pageSize`` (a test lowers it)."""
 
     # -- test accessors ----------------------------------------------------------------
     def service(self, project: str, region: str, service_id: str) -> dict[str, Any] | None:
@@ -202,7 +204,7 @@ class FakeCloudRun(FakeService):
                 if kind == "collection" and request.method == "POST":
                     return self._create(parent, request)
                 if kind == "collection" and request.method == "GET":
-                    return self._list(parent)
+                    return self._list(parent, request)
                 if kind == "service":
                     name = f"{parent}/services/{args['id']}"
                     handlers = {"GET": self._get, "PATCH": self._update, "DELETE": self._delete}
@@ -239,9 +241,17 @@ class FakeCloudRun(FakeService):
             return self._not_found(name)
         return FakeResponse(200, copy.deepcopy(self._services[name]))
 
-    def _list(self, parent: str) -> FakeResponse:
+    def _list(self, parent: str, request: FakeRequest) -> FakeResponse:
+        """ListServices: ``pageSize`` services a page (the fake's ``list_page_size`` when unset) and a
+        ``nextPageToken`` while more remain
+        (https://cloud.google.com/run/docs/reference/rest/v2/projects.locations.services/list)."""
         found = [copy.deepcopy(s) for n, s in sorted(self._services.items()) if n.startswith(parent + "/")]
-        return FakeResponse(200, {"services": found} if found else {})
+        start = int(request.query.get("pageToken") or 0)
+        size = int(request.query.get("pageSize") or 0) or self.list_page_size
+        body: dict[str, Any] = {"services": found[start:start + size]} if found[start:start + size] else {}
+        if start + size < len(found):
+            body["nextPageToken"] = str(start + size)
+        return FakeResponse(200, body)
 
     def _update(self, name: str, request: FakeRequest) -> FakeResponse:
         body = request.body if isinstance(request.body, dict) else {}
@@ -254,7 +264,9 @@ class FakeCloudRun(FakeService):
             kind = "create"
         else:
             if body.get("etag") and body["etag"] != old["etag"]:
-                return _error(409, f"etag {body['etag']!r} does not match the current etag of {name}")
+                # A stale etag is ABORTED (409): https://google.aip.dev/154
+                return _error(409, f"etag {body['etag']!r} does not match the current etag of {name}",
+                              name="ABORTED")
             spec = self._merge({k: v for k, v in old.items() if k not in _OUTPUT_ONLY}, body,
                                request.query.get("updateMask"))
             spec = self._checked_spec(spec)

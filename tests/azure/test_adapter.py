@@ -84,8 +84,9 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 def test_calls_per_scenario(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
     deploy(spec, adapter)
     # GET site (404), POST checknameavailability, GET plan (404), PUT plan, 2 polls, GET plan, PUT site,
-    # 2 polls, GET site
-    assert (_reads(fake), writes(fake)) == (9, CREATE_WRITES)
+    # 2 polls, GET site; then the read after the writes that finds no concurrent change (site, config/web,
+    # appsettings/list, plan)
+    assert (_reads(fake), writes(fake)) == (9 + 4, CREATE_WRITES)
 
     fake.reset_calls()
     assert deploy(spec, adapter).action == "unchanged"
@@ -94,7 +95,7 @@ def test_calls_per_scenario(adapter: AzureFunctionsAdapter, spec: FunctionSpec, 
 
     fake.reset_calls()
     assert deploy(spec.model_copy(update={"timeout": 400}), adapter).action == "updated"
-    assert (_reads(fake), writes(fake)) == (4, ["PUT sites/contract-fn/config/appsettings"])
+    assert (_reads(fake), writes(fake)) == (4 + 4, ["PUT sites/contract-fn/config/appsettings"])
 
 
 @pytest.mark.parametrize(("change", "expected"), [

@@ -318,6 +318,23 @@ def test_tag_characters():
                 says=("'a#b'",))
 
 
+@pytest.mark.parametrize("text", ["a\u00a0b", "a\u3000b", "a\u2028b", "a\u2029b", "a\u202fb", "Équipe données 1"])
+def test_tag_unicode_separators_letters_and_digits_are_allowed(text):
+    """TagKey/TagValue allow [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*: every separator (category Z) is a space."""
+    assert_clean(make(tags={text: text}))
+
+
+@pytest.mark.parametrize(("key", "value", "shown"), [
+    ("team", "a\tb", "'\\t'"), ("team\n", "a", "'\\n'"), ("team", "a\rb\x0bc", "'\\r', '\\x0b'"),
+    ("team", "a\x85b", "'\\x85'"), ("team", "a\x1fb", "'\\x1f'"),
+])
+def test_tag_control_characters_are_refused(key, value, shown):
+    """Python's \\s also matches tab, newline and other controls, which Lambda's pattern refuses."""
+    finding = the_finding(make(tags={key: value}), "aws-tags", f"tags.{key}", source=limit_source("tag_chars"),
+                          says=(f"({shown})", "not tab, newline or other control characters"))
+    assert shown in finding.hint
+
+
 # -- network -------------------------------------------------------------------------------
 
 def vpc(subnets: int, groups: int) -> FunctionSpec:
@@ -347,6 +364,28 @@ def test_vpc_too_many_subnets():
                 says=("number of subnets 17", "maximum of 16"))
 
 
+@pytest.mark.parametrize(("subnet", "group"), [("subnet-0a1b2c3d", "sg-0123456789abcdef0"), ("subnet-", "sg-"),
+                                               ("subnet-" + "a" * 100, "sg-AbC09")])
+def test_vpc_ids_of_the_right_form(subnet, group):
+    assert_clean(make(network={"egress": "vpc"},
+                      providers={"aws": {"region": REGION, "subnet_ids": [subnet], "security_group_ids": [group]}}))
+
+
+@pytest.mark.parametrize(("subnet", "group", "path", "key", "value"), [
+    ("my-subnet", "sg-1", "providers.aws.subnet_ids[0]", "subnet_id", "my-subnet"),
+    ("subnet-0A1B", "sg-1", "providers.aws.subnet_ids[0]", "subnet_id", "subnet-0A1B"),
+    ("subnet-1", "SG-1", "providers.aws.security_group_ids[0]", "security_group_id", "SG-1"),
+    ("subnet-1", "sg-web_1", "providers.aws.security_group_ids[0]", "security_group_id", "sg-web_1"),
+])
+def test_vpc_ids_of_another_form(subnet, group, path, key, value):
+    """VpcConfig: SubnetIds subnet-[0-9a-z]*, SecurityGroupIds sg-[0-9a-zA-Z]*; a name or an ARN is refused here,
+    not by CreateFunction after the role is made."""
+    spec = make(network={"egress": "vpc"},
+                providers={"aws": {"region": REGION, "subnet_ids": [subnet], "security_group_ids": [group]}})
+    finding = the_finding(spec, "aws-vpc", path, source=limit_source(key), says=(repr(value), str(PROFILE[key].value)))
+    assert path in (finding.hint or "")
+
+
 def test_vpc_too_many_security_groups():
     the_finding(vpc(1, 6), "aws-vpc", "providers.aws.security_group_ids",
                 source=limit_source("security_group_ids"), says=("number of security groups 6", "maximum of 5"))
@@ -365,6 +404,18 @@ def test_role_valid(role):
 def test_role_invalid(role):
     the_finding(make(providers={"aws": {"region": REGION, "role": role}}), "aws-role", "providers.aws.role",
                 source=limit_source("role"), says=(repr(role), "IAM role ARN"))
+
+
+@pytest.mark.parametrize("alias", ["live", "a", "x" * 128, "prod-v2_1", "v1", "1a", "_"])
+def test_alias_valid(alias):
+    assert_clean(make(providers={"aws": {"region": REGION, "alias": alias}}))
+
+
+@pytest.mark.parametrize("alias", ["2024", "1", "x" * 129, "live.v2", "", "$LATEST", "prod v2", "café"])
+def test_alias_invalid(alias):
+    """CreateAlias Name: 1-128 characters matching (?!^[0-9]+$)([a-zA-Z0-9-_]+) (all digits is a version)."""
+    the_finding(make(providers={"aws": {"region": REGION, "alias": alias}}), "aws-alias", "providers.aws.alias",
+                source=limit_source("alias"), says=(f"providers.aws.alias {alias!r}", "1-128", "not all digits"))
 
 
 @pytest.mark.parametrize("ingress", ["internal", "none"])

@@ -11,18 +11,18 @@ The clients polycloud makes have botocore's own retries off (one attempt per cal
 
 from __future__ import annotations
 
+import builtins
 import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from polycloud._plan import Plan
-from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
+from polycloud._plan import Plan, make_plan
+from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import ErrorMapper, MissingDependencyError, NotFoundError, ProviderError, RefusedError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel
 from polycloud_aws import rules
@@ -30,6 +30,7 @@ from polycloud_aws.concurrency import PROVISIONED_LISTING, publish, read_alias, 
 from polycloud_aws.errors import PROVIDER, answer_field, map_sdk_error, translate_errors, usage_checked
 from polycloud_aws.preflight import check_before_writing
 from polycloud_aws.propagation import PROPAGATION_RETRY, send_configuration
+from polycloud_aws.revisions import conditional, last_configuration, revision_id, settled
 from polycloud_aws.roles import ensure_role
 from polycloud_aws.settings import AwsSettings
 from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, LiveFacts, live_config, to_spec, translate
@@ -159,7 +160,7 @@ class LambdaAdapter(BaseAdapter):
         alias, aliases, provisioned = read_alias(self, name, notes)
         url, statements = read_url(self, name, alias["Name"] if alias else None)
         facts = LiveFacts(role_arn=function.get("Role"), alias=alias, aliases=aliases, statements=tuple(statements),
-                          unsupported=(PROVISIONED_LISTING,) if notes else ())
+                          unsupported=(PROVISIONED_LISTING,) if notes else (), revision=function.get("RevisionId"))
         config = live_config(function, tags=raw.get("Tags") or {},
                              reserved=(raw.get("Concurrency") or {}).get("ReservedConcurrentExecutions"),
                              provisioned=provisioned, url=url, public=public_state(statements), facts=facts)
@@ -179,8 +180,9 @@ class LambdaAdapter(BaseAdapter):
         created = send_configuration(self, "CreateFunction", lambda: self.client.create_function(
             FunctionName=plan.name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
             Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function), made_role)
-        self._created(plan.name, journal)
-        return self._finish(plan, str(answer_field(created, "CreateFunction", "FunctionArn")), journal)
+        seen = self._created(plan.name, journal)
+        return self._finish(plan, str(answer_field(created, "CreateFunction", "FunctionArn")), journal,
+                            settled(self, plan.name, created, seen))
 
     def converge_existing(self, again: Plan, first: Plan, journal: Journal) -> Applied:
         """The function was there already: updated as the base does when its function, image or tags differ;
@@ -189,8 +191,8 @@ class LambdaAdapter(BaseAdapter):
             return super().converge_existing(again, first, journal)
         assert again.live is not None
         self.check_owner(again, journal)
-        self._created(first.name, journal)
-        applied = self._finish(again, str(again.live.id), journal)
+        seen = self._created(first.name, journal)
+        applied = self._finish(again, str(again.live.id), journal, settled(self, first.name, None, seen))
         applied.reported = first
         return applied
 
@@ -200,23 +202,32 @@ class LambdaAdapter(BaseAdapter):
         name, desired = plan.name, plan.desired
         for note in plan.live.notes:
             journal.note(note)
+        revision = LiveFacts.of(plan.live).revision  # every write names the revision this deploy last saw
         if plan.touches("function"):
             function, made_role = self._configuration(plan, journal)
-            send_configuration(self, "UpdateFunctionConfiguration",
-                               lambda: self.client.update_function_configuration(FunctionName=name, **function),
-                               made_role)
+            answer = conditional(name, "UpdateFunctionConfiguration", lambda: send_configuration(
+                self, "UpdateFunctionConfiguration", lambda: self.client.update_function_configuration(
+                    FunctionName=name, **function, **revision_id(revision)), made_role),
+                lambda: self._landed(plan, "function"))
             journal.record("updated configuration")
-            self._wait("function_updated_v2", name)
+            revision = settled(self, name, answer, self._wait("function_updated_v2", name))
         if plan.touches("code"):
-            self.call("UpdateFunctionCode", lambda: self.client.update_function_code(
-                FunctionName=name, ImageUri=desired["code"]["ImageUri"],
-                Architectures=desired["code"]["Architectures"]))
+            answer = conditional(name, "UpdateFunctionCode", lambda: self.call(
+                "UpdateFunctionCode", lambda: self.client.update_function_code(
+                    FunctionName=name, ImageUri=desired["code"]["ImageUri"],
+                    Architectures=desired["code"]["Architectures"], **revision_id(revision))),
+                lambda: self._landed(plan, "code"))
             journal.record("updated image")
-            self._wait("function_updated_v2", name)
+            revision = settled(self, name, answer, self._wait("function_updated_v2", name))
         arn = str(plan.live.id)
         if plan.touches("tags"):
             self._sync_tags(arn, desired["tags"], plan.live.get("tags") or {}, journal)
-        return self._finish(plan, arn, journal)
+        return self._finish(plan, arn, journal, revision)
+
+    def _landed(self, plan: Plan, part: str) -> bool:
+        """Whether the live function already has ``part`` (``function``, ``code``) as ``plan.desired`` says."""
+        live = self.read(plan.name)
+        return live is not None and not make_plan(self.name, plan.name, plan.desired, live).touches(part)
 
     def _configuration(self, plan: Plan, journal: Journal) -> tuple[dict[str, Any], str | None]:
         """The function configuration to send, its managed role resolved to an ARN (the role made or
@@ -232,22 +243,25 @@ class LambdaAdapter(BaseAdapter):
         function["Role"] = ensure_role(self, marker, journal)
         return function, MANAGED_ROLES[marker]
 
-    def _created(self, name: str, journal: Journal) -> None:
+    def _created(self, name: str, journal: Journal) -> dict[str, Any] | None:
         journal.record(f"created function {name}")
-        self._wait("function_active_v2", name)
+        return self._wait("function_active_v2", name)
 
-    def _finish(self, plan: Plan, arn: str, journal: Journal) -> Applied:
-        """The steps after the function itself, in the order Lambda needs (see the module docstring)."""
-        publish(self, plan, journal)
+    def _finish(self, plan: Plan, arn: str, journal: Journal, revision: str | None) -> Applied:
+        """The steps after the function itself, in the order Lambda needs (see the module docstring);
+        the version is published only from ``revision``, what this deploy wrote."""
+        publish(self, plan, journal, revision)
         sync_concurrency(self, plan, journal)
         url = sync_url(self, plan, journal)
         retire_alias(self, plan, journal)
         return Applied(arn, url)
 
-    def _wait(self, waiter: str, name: str) -> None:
-        with waiting(f"waiting for {name} ({waiter})"):
+    def _wait(self, waiter: str, name: str) -> dict[str, Any] | None:
+        """Wait until the function has settled; returns its configuration as the last poll found it."""
+        with self.waiting(f"waiting for {name} ({waiter})"), last_configuration(self.client) as seen:
             self.call(waiter, lambda: self.client.get_waiter(waiter).wait(
                 FunctionName=name, WaiterConfig={"Delay": self.waiter_delay, "MaxAttempts": 300}))
+            return dict(seen) or None
 
     def _sync_tags(self, arn: str, desired: dict[str, str], live: dict[str, str], journal: Journal) -> None:
         stale = sorted(set(live) - set(desired))
@@ -261,6 +275,13 @@ class LambdaAdapter(BaseAdapter):
     def delete(self, name: str) -> None:
         """Delete the function (its URL, aliases and concurrency settings go with it)."""
         self.call("DeleteFunction", lambda: self.client.delete_function(FunctionName=name))
+
+    def list(self) -> builtins.list[Listed]:
+        """The region's functions (ListFunctions, every page): owned when the description is polycloud's
+        mark; an image function is read in full for its image and URL (see ``listing``)."""
+        from polycloud_aws.listing import list_functions
+
+        return list_functions(self, self.read)
 
 
 def _refuse_zip(name: str, function: dict[str, Any]) -> None:

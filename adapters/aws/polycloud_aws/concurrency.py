@@ -25,6 +25,7 @@ from polycloud.errors import ConflictError, NotFoundError
 from polycloud_aws.calls import LambdaCalls
 from polycloud_aws.errors import answer_field
 from polycloud_aws.optional import read_optional, unsupported_note
+from polycloud_aws.revisions import conditional, revision_id
 from polycloud_aws.translate import STAMP_PREFIX, LiveFacts, publish_stamp
 
 __all__ = ["PROVISIONED_LISTING", "publish", "read_alias", "retire_alias", "sync_concurrency"]
@@ -60,13 +61,21 @@ def _our_alias(aliases: list[dict[str, Any]], provisioned: dict[str, int]) -> di
         (a for a in aliases if a["Name"] == "live"), None)
 
 
-def publish(api: LambdaCalls, plan: Plan, journal: Journal) -> None:
-    """Publish a version and point the alias at it, when the function, its image or the alias changed."""
+def publish(api: LambdaCalls, plan: Plan, journal: Journal, revision: str | None = None) -> None:
+    """Publish a version and point the alias at it, when the function, its image or the alias changed.
+
+    With ``revision`` (the function's RevisionId after this deploy's own writes) Lambda publishes only that
+    revision: a function another deploy changed meanwhile ends in ``ConcurrentChangeError``, not in a
+    version that mixes the two.
+    """
     if plan.live is not None and not plan.touches("function", "code", "alias"):
         return
     name, alias = plan.name, plan.desired["alias"]["Name"]
     stamp = publish_stamp(plan.desired)
-    published = api.call("PublishVersion", lambda: api.client.publish_version(FunctionName=name, Description=stamp))
+    published = conditional(name, "PublishVersion", lambda: api.call(
+        "PublishVersion", lambda: api.client.publish_version(FunctionName=name, Description=stamp,
+                                                             **revision_id(revision))), lambda: False)
+    assert published is not None  # ``landed`` never says so: a refused publish is always another deploy's
     version = str(answer_field(published, "PublishVersion", "Version"))
     journal.record(f"published version {version}")  # said even when the alias call below fails
     fields = {"FunctionName": name, "Name": alias, "FunctionVersion": version, "Description": stamp}

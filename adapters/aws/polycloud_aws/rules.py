@@ -42,10 +42,13 @@ RULES: tuple[RuleInfo, ...] = (
              _L + "images-create.html"),
     RuleInfo("aws-secret-ref", Severity.ERROR, "Every secret needs an aws: ARN (Secrets Manager or SSM).",
              _L + "configuration-envvars.html"),
-    RuleInfo("aws-tags", Severity.ERROR, "At most 50 tags; key 1-128, value <= 256 chars; no aws: prefix.",
-             _L + "configuration-tags.html"),
-    RuleInfo("aws-vpc", Severity.ERROR, "VPC egress needs 1-16 subnets and 1-5 security groups.",
-             "https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html"),
+    RuleInfo("aws-tags", Severity.ERROR, "At most 50 tags; key 1-128, value <= 256 chars; no aws: prefix; only "
+             "Unicode letters, digits, space separators (no tab, newline or other control character) and "
+             "_ . : / = + - @.", _L + "configuration-tags.html"),
+    RuleInfo("aws-vpc", Severity.ERROR, "VPC egress needs 1-16 subnets (subnet-[0-9a-z]*) and 1-5 security groups "
+             "(sg-[0-9a-zA-Z]*).", "https://docs.aws.amazon.com/lambda/latest/api/API_VpcConfig.html"),
+    RuleInfo("aws-alias", Severity.ERROR, "providers.aws.alias: 1-128 letters, digits, '-' or '_', not all digits.",
+             "https://docs.aws.amazon.com/lambda/latest/api/API_CreateAlias.html"),
     RuleInfo("aws-role", Severity.ERROR, "providers.aws.role must be an IAM role ARN.",
              "https://docs.aws.amazon.com/lambda/latest/api/API_CreateFunction.html"),
     RuleInfo("aws-ingress", Severity.INFO, "ingress internal/none deploys no function URL.",
@@ -75,6 +78,7 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _image(ctx, spec)
     findings += _tags(ctx, spec)
     findings += _network(ctx, spec)
+    findings += _alias(ctx, spec)
     return findings
 
 
@@ -177,9 +181,11 @@ def _tags(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                         f"{ctx.title} reserves (source: {_SOURCES['aws-tags']})",
                                         "rename the tag"))
         if chars is not None and not (re.fullmatch(str(chars.value), key) and re.fullmatch(str(chars.value), value)):
-            findings.append(ctx.finding("aws-tags", path, f"tag {key}={value!r} has characters {ctx.title} "
-                                        f"does not allow: {chars.note} (source: {chars.source})",
-                                        "use only the allowed characters"))
+            refused = dict.fromkeys(c for c in key + value if not re.fullmatch(str(chars.value), c))
+            shown = ", ".join(repr(c) for c in refused)
+            findings.append(ctx.finding("aws-tags", path, f"tag {key!r}={value!r} has characters {ctx.title} "
+                                        f"does not allow ({shown}): {chars.note} (source: {chars.source})",
+                                        f"remove or replace {shown} in the tag"))
     return findings
 
 
@@ -200,6 +206,10 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                  what="number of subnets")
         findings += ctx.in_range("aws-vpc", "providers.aws.security_group_ids", len(aws.security_group_ids),
                                  "security_group_ids", what="number of security groups")
+        findings += _vpc_ids(ctx, "providers.aws.subnet_ids", aws.subnet_ids, "subnet_id",
+                             ("subnet id", "subnet-0a1b2c3d"))
+        findings += _vpc_ids(ctx, "providers.aws.security_group_ids", aws.security_group_ids, "security_group_id",
+                             ("security group id", "sg-0123456789abcdef0"))
         if aws.role:
             findings += ctx.matches("aws-role", "providers.aws.role", aws.role, "role", what="role")
     if spec.network.ingress != "public":
@@ -208,3 +218,26 @@ def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                     "Lambda Invoke API with IAM (source: "
                                     f"{_SOURCES['aws-ingress']})", None, Severity.INFO))
     return findings
+
+
+def _vpc_ids(ctx: RuleContext, path: str, ids: list[str], key: str, kind: tuple[str, str]) -> list[Finding]:
+    """A finding for each of ``ids`` that does not match the ``key`` pattern; ``kind`` is (what, an example)."""
+    limit = ctx.profile.get(key)
+    if limit is None:
+        return []
+    what, example = kind
+    return [ctx.finding("aws-vpc", f"{path}[{i}]", f"{path}[{i}] {value!r} is not a {what} {ctx.title} accepts: "
+                        f"{limit.note} (source: {limit.source})",
+                        f"set {path}[{i}] to the {what} (such as {example}), not its name or ARN")
+            for i, value in enumerate(ids) if not re.fullmatch(str(limit.value), value)]
+
+
+def _alias(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    alias = spec.providers.aws.alias if spec.providers.aws else None
+    limit = ctx.profile.get("alias")
+    if alias is None or limit is None or re.fullmatch(str(limit.value), alias):
+        return []
+    return [ctx.finding("aws-alias", "providers.aws.alias", f"providers.aws.alias {alias!r} is not an alias "
+                        f"name {ctx.title} accepts: {limit.note} (source: {limit.source})",
+                        "set providers.aws.alias to a name such as live or prod-v2 (letters, digits, '-', '_'; "
+                        "a name of digits only is a version number, not an alias)")]

@@ -71,6 +71,8 @@ class LiveFacts:
     """Which of polycloud's public statements the function URL's resource policy has."""
     unsupported: tuple[str, ...] = ()
     """Optional reads the endpoint does not implement (stock moto: ListProvisionedConcurrencyConfigs)."""
+    revision: str | None = None
+    """The function's RevisionId when it was read: its first write names it (``revisions``)."""
 
     @classmethod
     def of(cls, config: ProviderConfig[Any] | None) -> LiveFacts:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from polycloud._plan import Plan
-from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
+from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import (
@@ -22,7 +23,6 @@ from polycloud.errors import (
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_azure import rules
@@ -86,6 +86,11 @@ class AzureFunctionsAdapter(BaseAdapter):
     rule_infos: ClassVar[tuple[RuleInfo, ...]] = rules.RULES
     resource_noun: ClassVar[str] = "function app"
     owner_mark: ClassVar[str] = f"the tag {OWNER_TAG}: {OWNER}"
+    verify_after_apply: ClassVar[bool] = True
+    """A function app has no ETag that its writes could name (``WebApps_CreateOrUpdate``, ``WebApps_Update``
+    and ``WebApps_UpdateApplicationSettings`` take no If-Match in the Microsoft.Web REST API specs), so a deploy
+    reads it again after writing and reports a concurrent change (``ConcurrentChangeError``) when it is not
+    what the deploy wrote."""
 
     def __init__(self, *, subscription_id: str | None = None, resource_group: str | None = None,
                  location: str | None = None, client: WebSiteManagementClient | None = None,
@@ -178,7 +183,7 @@ class AzureFunctionsAdapter(BaseAdapter):
             return result
 
         try:
-            with waiting(f"waiting for {what}"):
+            with self.waiting(f"waiting for {what}"):
                 return dict(self.call(operation, run))
         finally:
             if succeeded:
@@ -437,6 +442,14 @@ class AzureFunctionsAdapter(BaseAdapter):
             self.call("AppServicePlans_Delete", lambda: plans.delete(parts[4], parts[-1]))
         except (NotFoundError, ConflictError):  # gone already, or an app moved onto it meanwhile: keep it
             pass
+
+    def list(self) -> builtins.list[Listed]:
+        """The resource group's function apps (WebApps_ListByResourceGroup, every page; web apps left out):
+        owned when tagged ``managed-by: polycloud`` (see ``listing``)."""
+        from polycloud_azure.listing import list_function_apps
+
+        return list_function_apps(self.call, self.client.web_apps, self.client.app_service_plans,
+                                  self._setting("resource_group"), self.limits)
 
 
 def _applied(site: dict[str, Any] | None, live: ProviderConfig[Any] | None) -> Applied:

@@ -11,7 +11,7 @@ import re
 
 from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
 from polycloud.findings import Finding, Severity
-from polycloud.limits import Profile, ProviderLimits
+from polycloud.limits import Limit, Profile, ProviderLimits
 from polycloud.spec import FunctionSpec
 from polycloud_azure import images
 
@@ -44,6 +44,9 @@ RULES: tuple[RuleInfo, ...] = (
              "or ending with a hyphen.", _NAMES),
     RuleInfo("azure-plan-name", Severity.ERROR, "providers.azure.plan_name: 1-60 ASCII letters, digits or hyphens "
              "(Azure also allows Punycode-convertible Unicode; polycloud does not).", _NAMES),
+    RuleInfo("azure-resource-group", Severity.ERROR, "providers.azure.resource_group: 2-90 letters, digits, '_', "
+             "'-', '.' or parentheses, not ending with '.'.",
+             "https://learn.microsoft.com/rest/api/appservice/web-apps/create-or-update"),
     RuleInfo("azure-app-setting-name", Severity.ERROR, "App setting (environment and secret) names: letters, "
              "digits, '.' and '_' only.", "https://learn.microsoft.com/azure/app-service/configure-common"),
     RuleInfo("azure-app-setting-reserved", Severity.ERROR, "App settings polycloud manages (WEBSITES_PORT, PORT, "
@@ -66,8 +69,9 @@ RULES: tuple[RuleInfo, ...] = (
              "id); no VNet integration on consumption.", _SCALE),
     RuleInfo("azure-max-instances", Severity.ERROR, "max_instances up to the plan's scale-out limit (Premium "
              "Linux 20-100 by region, consumption 100, flex-* 1,000).", _SCALE),
-    RuleInfo("azure-min-instances", Severity.ERROR, "The consumption plan has no always-ready instances; "
-             "min_instances must be 0.", _SCALE),
+    RuleInfo("azure-min-instances", Severity.ERROR, "min_instances (always-ready instances, "
+             "minimumElasticInstanceCount) at most 20 per app on Premium (EP1-EP3); the consumption plan has none, so "
+             "min_instances must be 0.", _F + "functions-premium-plan#always-ready-instances"),
     RuleInfo("azure-per-instance", Severity.ERROR, "per_instance (HTTP maxConcurrentRequests) is at least 1.",
              _F + "functions-host-json"),
     RuleInfo("azure-tags", Severity.ERROR, "At most 49 tags (polycloud adds managed-by: polycloud, Azure allows 50); "
@@ -138,6 +142,7 @@ def check(spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
     findings += _ephemeral_storage(ctx, spec)
     findings += ctx.matches("azure-name", "name", spec.name, "site_name", what="function app name")
     findings += _plan_name(ctx, spec)
+    findings += _resource_group(ctx, spec)
     findings += _app_settings(ctx, spec)
     findings += _image(ctx, limits, spec)
     findings += _network(ctx, spec)
@@ -206,6 +211,19 @@ def _plan_name(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
         return []
     return ctx.matches("azure-plan-name", "providers.azure.plan_name", name, "plan_name",
                        what="App Service plan name")
+
+
+def _resource_group(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    group = spec.providers.azure.resource_group if spec.providers.azure else None
+    limit = ctx.profile.get("resource_group")
+    if group is None or limit is None or re.fullmatch(str(limit.value), group):
+        return []
+    shown = repr(group) if len(group) <= 100 else f"{group[:40]!r}... ({len(group)} characters)"
+    return [ctx.finding("azure-resource-group", "providers.azure.resource_group", f"providers.azure.resource_group "
+                        f"{shown} is not a resource group name {ctx.title} accepts: {limit.note} "
+                        f"(source: {limit.source})",
+                        "set providers.azure.resource_group to the resource group's name as the portal or "
+                        "az group list shows it (e.g. rg-orders), without a trailing period")]
 
 
 def _app_settings(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
@@ -323,9 +341,7 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     conc = spec.concurrency
     found = ctx.in_range("azure-max-instances", "concurrency.max_instances", conc.max_instances,
                          "max_instances", what="concurrency.max_instances", grow_hint=False)
-    cap = ctx.profile.get("max_instances")
-    if cap is not None and cap.note:
-        found = [dataclasses.replace(f, message=f"{f.message}: {cap.note}") for f in found]
+    found = _noted(found, ctx.profile.get("max_instances"))
     ready = ctx.profile.get("always_ready")
     if ready is not None and ready.value is False and conc.min_instances > 0:
         found.append(ctx.finding(
@@ -333,9 +349,19 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
             f"{conc.min_instances} asks for always-ready instances, but the {ctx.profile.name} plan has "
             f"none: the maximum is 0 ({ready.note}; {ctx.where(ready)})",
             "set concurrency.min_instances: 0, or set providers.azure.plan: EP1, EP2, EP3 or flex-*"))
+    found += _noted(ctx.in_range("azure-min-instances", "concurrency.min_instances", conc.min_instances,
+                                 "min_instances", what="concurrency.min_instances", grow_hint=False),
+                    ctx.profile.get("min_instances"))
     found += ctx.in_range("azure-per-instance", "concurrency.per_instance", conc.per_instance, "per_instance",
                           what="concurrency.per_instance", grow_hint=False)
     return found
+
+
+def _noted(found: list[Finding], limit: Limit | None) -> list[Finding]:
+    """``found`` with the limit's note (why the number is what it is) after each message."""
+    if limit is None or not limit.note:
+        return found
+    return [dataclasses.replace(f, message=f"{f.message}: {limit.note}") for f in found]
 
 
 def _tags(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:

@@ -21,21 +21,29 @@ Every SDK call gets ``retry=None``: transient failures are retried once, by poly
 
 from __future__ import annotations
 
+import builtins
 import concurrent.futures
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from polycloud._plan import Plan
-from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
+from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
-from polycloud.errors import ConfigurationError, ConflictError, MissingDependencyError, NotFoundError, ProviderError
+from polycloud.errors import (
+    ConcurrentChangeError,
+    ConfigurationError,
+    ConflictError,
+    MissingDependencyError,
+    NotFoundError,
+    ProviderError,
+)
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_gcp import rules
-from polycloud_gcp.errors import PROVIDER, map_sdk_error, translate_errors
+from polycloud_gcp.errors import PROVIDER, STALE_ETAG, map_sdk_error, translate_errors
 from polycloud_gcp.invoker import RPC_TIMEOUT, get_policy, grants_public, set_public
 from polycloud_gcp.settings import GcpSettings
 from polycloud_gcp.translate import (
@@ -214,9 +222,18 @@ class CloudRunAdapter(BaseAdapter):
         name = plan.name
         body = service_body(plan.desired, base)
         body["name"] = self._resource(name)
+        if base is not None and base.get("etag"):
+            body["etag"] = base["etag"]  # a service changed since this deploy read it is refused, not overwritten
         request = {"service": run_v2.Service.from_json(json.dumps(body)), "allow_missing": base is None}
-        op = self.call("UpdateService", lambda: self.client.update_service(
-            request=request, retry=None, timeout=RPC_TIMEOUT))
+        try:
+            op = self.call("UpdateService", lambda: self.client.update_service(
+                request=request, retry=None, timeout=RPC_TIMEOUT))
+        except ConflictError as exc:
+            if "etag" not in body or exc.code != STALE_ETAG:
+                raise
+            raise ConcurrentChangeError(f"service {name} changed since this deploy read it (its etag is stale)",
+                                        provider=PROVIDER, operation="UpdateService", code=exc.code,
+                                        status=exc.status) from exc
         journal.record(f"{verb} service {name}" if base is not None else f"created service {name}")
         return self._wait("UpdateService", op, f"update {name}")
 
@@ -268,6 +285,16 @@ class CloudRunAdapter(BaseAdapter):
         op = self.call("DeleteService", lambda: self.client.delete_service(
             name=resource, retry=None, timeout=RPC_TIMEOUT))
         self._wait("DeleteService", op, f"delete {name}")
+
+    def list(self) -> builtins.list[Listed]:
+        """The region's services (ListServices, every page): owned when annotated
+        ``polycloud.dev/managed-by: polycloud`` (see ``listing``)."""
+        from polycloud_gcp.listing import listed
+
+        parent = self._parent()
+        services = self.call("ListServices", lambda: [_as_json(service) for service in self.client.list_services(
+            parent=parent, retry=None, timeout=RPC_TIMEOUT)])
+        return sorted((listed(service) for service in services), key=lambda row: row.name)
 
 
 def _applied(raw: dict[str, Any]) -> Applied:

@@ -31,9 +31,14 @@ from polycloud.errors import (
 )
 from polycloud.retry import parse_retry_after
 
-__all__ = ["PROVIDER", "map_sdk_error", "translate_errors"]
+__all__ = ["PROVIDER", "STALE_ETAG", "map_sdk_error", "translate_errors"]
 
 PROVIDER = "gcp-cloud-run"
+
+STALE_ETAG = "ABORTED"
+"""The status a Google API answers a write whose ``etag`` is not the resource's current one with (409):
+https://google.aip.dev/154 ("If a user sends back an etag which does not match the current etag value, the
+service must send an ABORTED error response")."""
 
 
 def translate_errors(operation: str) -> contextlib.AbstractContextManager[None]:

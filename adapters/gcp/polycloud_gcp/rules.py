@@ -7,6 +7,7 @@ adapter reuses it. Tags become labels.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
@@ -33,6 +34,9 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("gcp-timeout", Severity.ERROR, "Request timeout 1-3,600 s.", _R + "configuring/request-timeout"),
     RuleInfo("gcp-per-instance", Severity.ERROR, "per_instance (max concurrent requests) 1-1,000.",
              _R + "about-concurrency"),
+    RuleInfo("gcp-instances", Severity.ERROR, "min_instances and max_instances fit minInstanceCount and "
+             "maxInstanceCount, 32-bit integers (at most 2,147,483,647): Cloud Run documents no fixed maximum, "
+             "only regional CPU and memory quotas.", _R + "configuring/max-instances-limits"),
     RuleInfo("gcp-architecture", Severity.ERROR, "Cloud Run runs linux/amd64 (x86_64) images only.",
              _R + "container-contract"),
     RuleInfo("gcp-name", Severity.ERROR, "Service name: lowercase letter first, lowercase letters, digits "
@@ -153,6 +157,7 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     per = spec.concurrency.per_instance
     found = ctx.in_range("gcp-per-instance", "concurrency.per_instance", per, "per_instance",
                          what="concurrency.per_instance", grow_hint=False)
+    found += _instances(ctx, spec)
     low = ctx.profile.get("per_instance_low_cpu")
     if low is not None and low.max is not None and per > low.max:
         found.append(ctx.finding(
@@ -167,6 +172,20 @@ def _concurrency(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
             f"{chosen} is not allowed on {ctx.title} with cpu {spec.cpu:g}: {envs.note} "
             f"({ctx.where(envs)})",
             "set providers.gcp.execution_environment: gen1, or set cpu: 1 or more"))
+    return found
+
+
+def _instances(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    """min_instances and max_instances within what the Admin API's 32-bit fields hold (a larger number cannot even
+    be sent: the client library refuses to encode it)."""
+    found = []
+    for key in ("min_instances", "max_instances"):
+        value = getattr(spec.concurrency, key)
+        limit = ctx.profile.get(key)
+        for finding in ctx.in_range("gcp-instances", f"concurrency.{key}", value, key, what=f"concurrency.{key}",
+                                    grow_hint=False):
+            note = f": {limit.note}" if limit is not None and limit.note else ""
+            found.append(dataclasses.replace(finding, message=finding.message + note))
     return found
 
 
