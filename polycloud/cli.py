@@ -4,7 +4,7 @@ providers, rules.
 Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
 2 usage error (bad flag, unreadable or unusable file, unknown provider, missing SDK); 3 a cloud call failed
 (`sandbox status`: no sandbox server runs; `sandbox start`: the server could not start); 70 an internal error
-(a bug: please report it).
+(a bug: please report it); 130 / 143 interrupted by Ctrl-C (SIGINT) / SIGTERM (``cli_interrupt``).
 """
 
 from __future__ import annotations

@@ -51,12 +51,18 @@ def interrupt_exit(exc: KeyboardInterrupt, fmt: str) -> int:
     """Report an interrupt (what had changed and what is left running, when a deploy was under way) and
     return the exit code: 128 + the signal's number (130 for Ctrl-C, 143 for SIGTERM)."""
     signum = _received[-1] if _received else int(signal.SIGINT)
+    name = signal.Signals(signum).name
+    deploying = isinstance(exc, InterruptedDeployError)
     changed = exc.changed if isinstance(exc, InterruptedDeployError) else []
     running = exc.running if isinstance(exc, InterruptedDeployError) else None
-    name = signal.Signals(signum).name
     if fmt == "json":
         sys.stdout.write(json.dumps({"ok": False, "error": {
-            "interrupted": True, "signal": name, "changed": changed, "running": running}}, indent=2) + "\n")
-    print(f"polycloud: interrupted by {name}: already changed: {'; '.join(changed) or 'nothing'}; still running "
-          f"in the cloud: {running or 'nothing'}; run deploy again to converge", file=sys.stderr)
+            "interrupted": True, "signal": name, "deploying": deploying, "changed": changed, "running": running}},
+            indent=2) + "\n")
+    if deploying:
+        print(f"polycloud: interrupted by {name}: already changed: {'; '.join(changed) or 'nothing'}; still "
+              f"running in the cloud: {running or 'nothing'}; run deploy again to converge", file=sys.stderr)
+    else:  # reading, planning, between fleet items: no write of this process was under way
+        print(f"polycloud: interrupted by {name} while no deploy was writing; run the command again",
+              file=sys.stderr)
     return 128 + signum

@@ -167,8 +167,9 @@ def run_all(items: Sequence[T], work: Callable[[T], R], label: Callable[[T], str
 def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT_JOBS, dry_run: bool = False,
                limits: Mapping[str, Any] | None = None,
                settings: Mapping[str, Any] | None = None) -> list[FleetResult[Deployment]]:
-    """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider``, at most ``jobs``
-    at a time, each as ``polycloud.deploy`` would with ``settings``; one result per spec, in order.
+    """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider`` (a key or alias, so
+    each job makes its own adapter), at most ``jobs`` at a time, each as ``polycloud.deploy`` would with
+    ``settings``; one result per spec, in order.
 
     A spec that fails (invalid, refused, a cloud call that failed after the retries) is a result with
     ``error`` set; the others go on. ``any(not r.ok for r in results)`` tells whether something failed.

@@ -136,11 +136,16 @@ class FaultInjector:
         # handler would still serve (and carry out) the request: point it elsewhere until the last
         # handler, so the failure happens before the call reaches the service.
         self._hidden_url, request.url = request.url, _NOWHERE
-        code = fault.code or ("TooManyRequestsException" if fault.status == 429 else "ServiceException")
-        headers = {"x-amzn-errortype": code, "x-amzn-requestid": "fault-injected"}
+        headers = {"x-amzn-requestid": "fault-injected"}
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
-        body = json.dumps({"Type": "Service", "message": f"injected {fault.status}"}).encode()
+        if self._client.meta.service_model.protocol == "query":  # IAM answers errors in XML
+            body = _query_error(fault.code or ("Throttling" if fault.status == 429 else "ServiceFailure"),
+                                f"injected {fault.status}")
+        else:
+            code = fault.code or ("TooManyRequestsException" if fault.status == 429 else "ServiceException")
+            headers["x-amzn-errortype"] = code
+            body = json.dumps({"Type": "Service", "message": f"injected {fault.status}"}).encode()
         return AWSResponse(self._hidden_url, fault.status, headers, _Raw(body))
 
     def _restore_url(self, request: Any, **_: Any) -> None:
@@ -167,6 +172,14 @@ class FaultInjector:
                            "Message": f"injected {fault.status} after the call succeeded"}
         parsed["ResponseMetadata"] = {**parsed.get("ResponseMetadata", {}), "HTTPStatusCode": fault.status,
                                       "RequestId": "fault-injected"}
+
+
+def _query_error(code: str, message: str) -> bytes:
+    """An error answer of a query-protocol service such as IAM (``Throttling`` for throttling, ``ServiceFailure``
+    for a server error: https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html and the IAM
+    actions' error lists)."""
+    return (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message></Error>"
+            "<RequestId>fault-injected</RequestId></ErrorResponse>").encode()
 
 
 class _Raw:

@@ -1,7 +1,9 @@
 """The fault matrix: every adapter's deploy, with each kind of fault injected on each of its writes in turn.
 
-For each provider a spec is deployed from nothing on a fresh fake, once without faults to list the writes it
-makes, then once per (write, fault kind) with that one fault injected on that one write. Each run ends in one
+For each provider two deploys are run on a fresh fake: ``create`` (a spec deployed from nothing) and
+``update`` (the same function, deployed first, then with another image, environment and timeout). Each is
+run once without faults to list the writes it makes, then once per (write, fault kind) with that one fault
+injected on that one write. Each run ends in one
 of the outcomes below, and is followed by a deploy without faults and a ``plan`` that must find nothing to
 change (the next deploy converges):
 
@@ -40,7 +42,9 @@ class Kind:
 KINDS = (Kind("throttled (429)", 429), Kind("server error (503)", 503), Kind("connection dropped", drop=True),
          Kind("answer lost", drop=True, lost=True), Kind("conflict (409)", 409), Kind("denied (403)", 403))
 
-_AWS_CODES = {409: "ResourceConflictException", 403: "AccessDeniedException", 503: "ServiceException"}
+_AWS_CODES = {"lambda": {409: "ResourceConflictException", 403: "AccessDeniedException", 503: "ServiceException"},
+              # https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html#API_CreateRole_Errors
+              "iam": {409: "ConcurrentModification", 403: "AccessDenied", 503: "ServiceFailure"}}
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,13 @@ class Row:
     """One write of one provider's deploy, and the outcome of each kind of fault on it (``KINDS`` order)."""
 
     provider: str
+    scenario: str
     call: str
     outcomes: tuple[str, ...]
+
+
+UPDATE = {"image_tag": "2", "environment": {"MATRIX": "2"}, "timeout": "60s"}
+"""What the ``update`` deploy changes."""
 
 
 SPECS: dict[str, dict[str, Any]] = {
@@ -73,6 +82,10 @@ class _World:
     def writes(self) -> list[str]:
         raise NotImplementedError
 
+    def forget(self) -> None:
+        """Forget the writes so far (the base deploy of ``update``)."""
+        raise NotImplementedError
+
     def inject(self, writes: list[str], index: int, kind: Kind) -> None:
         """Fail ``writes[index]`` (the writes of a run without faults) with ``kind``."""
         raise NotImplementedError
@@ -86,6 +99,10 @@ class _AwsWorld(_World):
     def writes(self) -> list[str]:
         return [f"iam {c}" for c in self.moto.iam_faults.writes] + list(self.moto.faults.writes)
 
+    def forget(self) -> None:
+        self.moto.faults.reset()
+        self.moto.iam_faults.reset()
+
     def inject(self, writes: list[str], index: int, kind: Kind) -> None:
         call = writes[index]
         iam, _, operation = call.rpartition(" ")
@@ -93,7 +110,7 @@ class _AwsWorld(_World):
         earlier = [c for c in writes[:index] if c == call]
         injector.inject(1, status=kind.status if not kind.drop or kind.lost else 500, drop=kind.drop,
                         lost=kind.lost, operation=operation, after=len(earlier),
-                        code=_AWS_CODES.get(kind.status) if not kind.drop else None,
+                        code=_AWS_CODES["iam" if iam else "lambda"].get(kind.status) if not kind.drop else None,
                         retry_after=0 if kind.status == 429 else None)
 
 
@@ -109,6 +126,9 @@ class _FakeWorld(_World):
 
     def writes(self) -> list[str]:
         return [self._name(c) for c in self.fake.writes]
+
+    def forget(self) -> None:
+        self.fake.reset_calls()
 
     def inject(self, writes: list[str], index: int, kind: Kind) -> None:
         from polycloud.testing.fakes import Fault
@@ -157,18 +177,35 @@ def _world(provider: str, moto: Any = None) -> Iterator[_World]:
 
 
 # -- the runs -------------------------------------------------------------------------------------------------
-def _deploy(provider: str, world: _World) -> Callable[[], Any]:
-    from polycloud import FunctionSpec, deploy
+def _spec(provider: str, scenario: str) -> Any:
+    from polycloud import FunctionSpec
 
-    spec = FunctionSpec.model_validate(SPECS[provider])
+    data = dict(SPECS[provider])
+    if scenario == "update":
+        data.update(environment=UPDATE["environment"], timeout=UPDATE["timeout"],
+                    image=data["image"].rsplit(":", 1)[0] + ":" + UPDATE["image_tag"])
+    return FunctionSpec.model_validate(data)
+
+
+def _deploy(provider: str, scenario: str, world: _World) -> Callable[[], Any]:
+    from polycloud import deploy
+
+    spec = _spec(provider, scenario)
     return lambda: deploy(spec, provider, **world.settings)
 
 
-def _outcome(provider: str, world: _World) -> str:
+def _prepare(provider: str, scenario: str, world: _World) -> None:
+    """For ``update``: the function as the ``create`` deploy makes it, its writes forgotten."""
+    if scenario == "update":
+        _deploy(provider, "create", world)()
+        world.forget()
+
+
+def _outcome(provider: str, scenario: str, world: _World) -> str:
     from polycloud import plan
     from polycloud.errors import PolycloudError, ProviderError, RefusedError
 
-    run = _deploy(provider, world)
+    run = _deploy(provider, scenario, world)
     try:
         run()
         outcome = "ok"
@@ -178,16 +215,10 @@ def _outcome(provider: str, world: _World) -> str:
         outcome = "stops"
     try:
         run()
-        converged = plan(_deploy_spec(provider), provider, **world.settings).action == "unchanged"
+        converged = plan(_spec(provider, scenario), provider, **world.settings).action == "unchanged"
     except PolycloudError:
         converged = False
     return outcome if converged else "DIVERGES"
-
-
-def _deploy_spec(provider: str) -> Any:
-    from polycloud import FunctionSpec
-
-    return FunctionSpec.model_validate(SPECS[provider])
 
 
 def matrix(providers: tuple[str, ...] = tuple(SPECS)) -> list[Row]:
@@ -198,24 +229,27 @@ def matrix(providers: tuple[str, ...] = tuple(SPECS)) -> list[Row]:
     with contextlib.ExitStack() as stack:
         moto = stack.enter_context(moto_lambda()) if "aws-lambda" in providers else None
         for provider in providers:
-            with _world(provider, moto) as world:
-                _deploy(provider, world)()
-                writes = world.writes()
-            for index, call in enumerate(writes):
-                outcomes = []
-                for kind in KINDS:
-                    with _world(provider, moto) as world:
-                        world.inject(writes, index, kind)
-                        outcomes.append(_outcome(provider, world))
-                rows.append(Row(provider, call, tuple(outcomes)))
+            for scenario in ("create", "update"):
+                with _world(provider, moto) as world:
+                    _prepare(provider, scenario, world)
+                    _deploy(provider, scenario, world)()
+                    writes = world.writes()
+                for index, call in enumerate(writes):
+                    outcomes = []
+                    for kind in KINDS:
+                        with _world(provider, moto) as world:
+                            _prepare(provider, scenario, world)
+                            world.inject(writes, index, kind)
+                            outcomes.append(_outcome(provider, scenario, world))
+                    rows.append(Row(provider, scenario, call, tuple(outcomes)))
     return rows
 
 
 def markdown(rows: list[Row]) -> str:
     """The matrix as the Markdown table ``docs/reliability.md`` holds."""
-    lines = ["| provider | write (in order) | " + " | ".join(k.label for k in KINDS) + " |",
-             "|---|---|" + "---|" * len(KINDS)]
-    lines += [f"| {r.provider} | `{r.call}` | " + " | ".join(r.outcomes) + " |" for r in rows]
+    lines = ["| provider | deploy | write (in order) | " + " | ".join(k.label for k in KINDS) + " |",
+             "|---|---|---|" + "---|" * len(KINDS)]
+    lines += [f"| {r.provider} | {r.scenario} | `{r.call}` | " + " | ".join(r.outcomes) + " |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -65,6 +65,9 @@ def _start() -> None:
     stack = contextlib.ExitStack()
     try:
         for key, value in (("AWS_ACCESS_KEY_ID", "sandbox"), ("AWS_SECRET_ACCESS_KEY", "sandbox")):
+            # Put back what was there when the sandbox stops (registered first, so it runs after moto's own
+            # restore): fake keys never outlive the sandbox in the caller's environment.
+            stack.callback(_restore_env, key, os.environ.get(key))
             os.environ.setdefault(key, value)
         try:  # moto's own mock must be the outer one
             moto = aws.start_moto_lambda(stack)
@@ -84,6 +87,13 @@ def _start() -> None:
         stack.close()
         raise
     _stack = stack
+
+
+def _restore_env(key: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(key, None)
+    else:
+        os.environ[key] = value
 
 
 def _canonical(provider: str) -> str:

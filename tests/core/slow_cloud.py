@@ -73,7 +73,11 @@ def _slow_lambda_waiter(client: Any, poll: Callable[[], None], released: list[bo
 
 if __name__ == "__main__":
     ready = Path(sys.argv[1])
-    slow_operations(lambda: ready.write_text("waiting\n"))
+
+    def announce() -> None:
+        ready.write_text("waiting\n")
+
+    slow_operations(announce)
     from polycloud.cli import main
 
     sys.exit(main(sys.argv[2:]))

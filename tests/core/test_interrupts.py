@@ -153,3 +153,24 @@ def test_the_library_raises_an_interrupt_with_what_changed_and_what_runs(sandbox
     assert isinstance(caught.value, KeyboardInterrupt)
     assert caught.value.changed == ["created service slow-fn"]
     assert caught.value.running is not None and "waiting for Cloud Run to create slow-fn" in caught.value.running
+
+
+def test_an_interrupt_while_only_reading_says_nothing_was_being_written(sandbox_in_process: None, tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    started = threading.Event()
+
+    def slow_read(_request: object) -> None:
+        started.set()
+        for _ in range(200):  # a read that takes 10 s unless interrupted
+            time.sleep(0.05)
+
+    fake = open_sandbox(server=False).fake("gcp")
+    fake.before(lambda request: request.method == "GET" and request.path.endswith("/services/slow-fn"), slow_read)
+    _signal_main_thread_when(started, signal.SIGTERM)
+    began = time.monotonic()
+    assert main(["plan", str(_spec_file(tmp_path, "gcp")), "--sandbox", "-p", "gcp", "--format", "json"]) == 143
+    assert time.monotonic() - began < 5
+    captured = capsys.readouterr()
+    assert "polycloud: interrupted by SIGTERM while no deploy was writing; run the command again" in captured.err
+    assert json.loads(captured.out)["error"] == {"interrupted": True, "signal": "SIGTERM", "deploying": False,
+                                                 "changed": [], "running": None}

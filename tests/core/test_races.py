@@ -32,7 +32,7 @@ THREADS = ("deploy-A", "deploy-B")
 AWS_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello"
 ACR_IMAGE = "acme.azurecr.io/hello"
 GCR_IMAGE = "us-docker.pkg.dev/acme/apps/hello"
-AZURE_SECTION = {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg-race",
+AZURE_SECTION: dict[str, Any] = {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg-race",
                  "location": "westeurope", "plan": "EP1", "storage": "acmestorage",
                  "registry_managed_identity": True}
 
@@ -41,8 +41,9 @@ def _spec(provider: str, version: int, value: str) -> FunctionSpec:
     image = {"aws": AWS_IMAGE, "azure": ACR_IMAGE, "gcp": GCR_IMAGE}[provider]
     section: dict[str, Any] = {"aws": {"region": "us-east-1"}, "azure": AZURE_SECTION,
                                "gcp": {"project": "acme", "region": "europe-west1"}}[provider]
-    return FunctionSpec.model_validate({"name": "race-fn", "image": f"{image}:{version}", "environment": {"RACE": value},
-                                        "network": {"auth": "none"}, "providers": {provider: section}})
+    return FunctionSpec.model_validate({"name": "race-fn", "image": f"{image}:{version}",
+                                        "environment": {"RACE": value}, "network": {"auth": "none"},
+                                        "providers": {provider: section}})
 
 
 @dataclass
@@ -187,8 +188,12 @@ def test_two_deploys_that_both_read_first_never_both_succeed_over_a_mix(arena: A
     specs = (_spec(p, 2, f"a{round_}"), _spec(p, 3, f"b{round_}"))
     first, second = arena.adapter(), arena.adapter()
     barrier = threading.Barrier(2, timeout=WAIT)
-    arena.hold(first, THREADS[0], 1, barrier.wait)
-    arena.hold(second, THREADS[1], 1, barrier.wait)
+
+    def meet() -> None:
+        barrier.wait()
+
+    arena.hold(first, THREADS[0], 1, meet)
+    arena.hold(second, THREADS[1], 1, meet)
 
     outcomes = _run((first, specs[0]), (second, specs[1]))
 

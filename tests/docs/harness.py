@@ -57,6 +57,7 @@ FILE_LANGUAGES = r"ya?ml|toml"
 FILE_HEADER = re.compile(r"#\s*(?P<name>[\w.\-/]+\.(?:ya?ml|toml|json))\s*(?::.*)?$")
 CREDENTIAL_PREFIXES = ("AWS_", "AZURE_", "ARM_", "MSI_", "IDENTITY_", "GOOGLE_", "GCLOUD_", "CLOUDSDK_", "GCE_")
 COMMAND_TIMEOUT = 120
+SANDBOX_SETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
 WORKDIR = "_docs_workdir"
 
 
@@ -90,9 +91,14 @@ def document_teardown(namespace: dict[str, Any]) -> None:
 
 
 def _reset_in_process_sandbox() -> None:
+    """Empty the in-process sandbox, keeping the environment: stopping moto puts back the AWS variables it saw
+    when it started (the blocks' sandbox keys), which must not outlive the document."""
     from polycloud.testing.sandbox import reset
 
+    environment = dict(os.environ)
     reset()
+    os.environ.clear()
+    os.environ.update(environment)
 
 
 def isolate(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,6 +107,9 @@ def isolate(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):
         if key.startswith(CREDENTIAL_PREFIXES):
             monkeypatch.delenv(key)
+    for key in SANDBOX_SETS:  # the in-process sandbox sets these: undone with the rest after the block
+        monkeypatch.setenv(key, "unset")
+        monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254 for credentials
     monkeypatch.setenv("AWS_CONFIG_FILE", str(workdir / ".no-aws-config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(workdir / ".no-aws-credentials"))

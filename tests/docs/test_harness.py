@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import unittest
@@ -113,6 +114,13 @@ def test_blocks_run_without_credentials_in_the_document_directory(tmp_path, monk
             "```console\n$ env | grep -c '^AWS_SECRET_ACCESS_KEY=' || true\n0\n"
             f"$ command -v polycloud\n{Path(sys.executable).parent / 'polycloud'}\n```\n")
     assert run_document(tmp_path, monkeypatch, text) == ["ok", "ok"]
+
+
+def test_credentials_a_block_sets_do_not_outlive_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    text = "```python\nfrom polycloud.testing.sandbox import open_sandbox\n\nopen_sandbox().settings('aws')\n```\n"
+    assert run_document(tmp_path, monkeypatch, text) == ["ok"]
+    assert "AWS_ACCESS_KEY_ID" not in os.environ
 
 
 def test_python_blocks_share_a_namespace_and_pytest_blocks_run_under_pytest(tmp_path, monkeypatch):

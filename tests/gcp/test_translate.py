@@ -91,11 +91,13 @@ def test_create_sends_exactly_this(fake: ScriptedFakeCloudRun, settings: dict[st
 def test_update_sends_the_live_service_with_the_managed_fields_over_it(fake: ScriptedFakeCloudRun,
                                                                        settings: dict[str, Any]) -> None:
     deploy(full_spec(), "gcp", **settings)
+    etag = fake.service("acme", "europe-west1", "hello-api")["etag"]  # type: ignore[index]
     fake.reset_calls()
     deploy(full_spec(memory="4GiB"), "gcp", **settings)
     (update,) = fake.writes
     assert (update.method, update.path) == ("PATCH", f"{SERVICES}/hello-api")
-    expected = {**CREATE_BODY, "launchStage": 4, "traffic": [{"type": 1, "percent": 100}]}  # server's, kept
+    expected = {**CREATE_BODY, "launchStage": 4, "traffic": [{"type": 1, "percent": 100}],  # server's, kept
+                "etag": etag}  # the etag read: a service changed since is refused, not overwritten
     expected["template"] = {**CREATE_BODY["template"], "containers": [{
         **CREATE_BODY["template"]["containers"][0],
         "resources": {"limits": {"cpu": "2", "memory": "4096Mi"}, "cpuIdle": True},

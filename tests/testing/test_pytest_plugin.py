@@ -88,3 +88,15 @@ def test_polycloud_sandbox_starts_empty_for_every_test(polycloud_sandbox, run: i
     run_fake = polycloud_sandbox.fake("gcp")
     assert run_fake.service("acme", "europe-west1", "hello-api") is None
     assert deploy(SPEC, "gcp", **polycloud_sandbox.settings("gcp")).action == "created"
+
+
+def test_the_sandbox_leaves_no_fake_aws_keys_behind(monkeypatch) -> None:
+    from polycloud.testing import sandbox
+
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID", raising=False)
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY", raising=False)
+    sandbox.reset()
+    sandbox.open_sandbox(server=False).settings("aws")
+    assert os.environ.get("AWS_ACCESS_KEY_ID")  # the SDK needs some key while the sandbox runs
+    sandbox.reset()
+    assert "AWS_ACCESS_KEY_ID" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ

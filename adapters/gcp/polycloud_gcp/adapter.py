@@ -26,7 +26,7 @@ import concurrent.futures
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from polycloud._plan import Plan
+from polycloud._plan import Plan, make_plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
@@ -231,6 +231,11 @@ class CloudRunAdapter(BaseAdapter):
         except ConflictError as exc:
             if "etag" not in body or exc.code != STALE_ETAG:
                 raise
+            live = self.read(name)
+            if live is not None and not make_plan(self.name, name, plan.desired, live).touches("service"):
+                # Our own earlier attempt, whose answer was lost, changed the etag: patch again from what is
+                # live, for an operation to wait on.
+                return self._patch(plan, live.private, journal, verb=verb)
             raise ConcurrentChangeError(f"service {name} changed since this deploy read it (its etag is stale)",
                                         provider=PROVIDER, operation="UpdateService", code=exc.code,
                                         status=exc.status) from exc
