@@ -258,7 +258,7 @@ class LambdaAdapter(BaseAdapter):
 
     def _wait(self, waiter: str, name: str) -> dict[str, Any] | None:
         """Wait until the function has settled; returns its configuration as the last poll found it."""
-        with self.waiting(f"waiting for {name} ({waiter})"), last_configuration(self.client) as seen:
+        with self.waiting(f"waiting for {name} ({waiter})"), last_configuration(self.client, name) as seen:
             self.call(waiter, lambda: self.client.get_waiter(waiter).wait(
                 FunctionName=name, WaiterConfig={"Delay": self.waiter_delay, "MaxAttempts": 300}))
             return dict(seen) or None

@@ -16,6 +16,7 @@ named the old RevisionId, the function already holds what we sent, and the deplo
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -77,14 +78,18 @@ def settled(api: LambdaCalls, name: str, answer: dict[str, Any] | None,
 
 
 @contextlib.contextmanager
-def last_configuration(client: Any) -> Iterator[dict[str, Any]]:
-    """Within the block, the dict holds the ``Configuration`` of the client's last GetFunction answer (what a
-    waiter's polls found), so the state a wait ended on needs no read of its own."""
+def last_configuration(client: Any, name: str) -> Iterator[dict[str, Any]]:
+    """Within the block, the dict holds the ``Configuration`` of function ``name`` from the client's last
+    GetFunction answer in this thread (what a waiter's polls found), so the state a wait ended on needs no read
+    of its own. A client shared between threads (``deploy_all``) serves other functions' answers meanwhile."""
     seen: dict[str, Any] = {}
+    thread = threading.get_ident()
 
     def keep(parsed: dict[str, Any] | None = None, **_: Any) -> None:
         configuration = (parsed or {}).get("Configuration")
-        if isinstance(configuration, dict):
+        if threading.get_ident() != thread or not isinstance(configuration, dict):
+            return
+        if configuration.get("FunctionName") in (None, name):
             seen.clear()
             seen.update(configuration)
 
