@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Protocol, runtime_checkable
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits
 from polycloud.plan import Deployment, Plan, ProviderConfig
+from polycloud.redact import redact_text, redacted_repr
 from polycloud.spec import FunctionSpec
 
 __all__ = ["Adapter", "Imported"]
@@ -25,6 +26,9 @@ class Imported:
 
     spec: FunctionSpec
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, notes=[redact_text(n) for n in self.notes])
 
 
 @runtime_checkable

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from polycloud.redact import redact
+from polycloud.redact import redact, redact_text, redacted_repr
 
-__all__ = ["Change", "Deployment", "Plan", "ProviderConfig", "diff", "make_plan"]
+__all__ = ["Change", "Deployment", "Plan", "ProviderConfig", "diff", "make_plan", "redact_config"]
 
 ProviderConfig = dict[str, Any]
 Action = Literal["created", "updated", "unchanged"]
@@ -54,6 +54,9 @@ class Change:
         if self.kind == "remove":
             return f"- {self.path} (was {old!r})"
         return f"~ {self.path}: {old!r} -> {new!r}"
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, old=redact(self.path, self.old), new=redact(self.path, self.new))
 
 
 def diff(desired: Mapping[str, Any], live: Mapping[str, Any], prefix: str = "") -> list[Change]:
@@ -95,11 +98,22 @@ class Plan:
             return "created"
         return "updated" if self.changes else "unchanged"
 
+    def __repr__(self) -> str:
+        return redacted_repr(self, desired=redact_config(self.desired), live=redact_config(self.live),
+                             notes=[redact_text(n) for n in self.notes])
+
     def touches(self, *prefixes: str) -> bool:
         """True when a change is at or below one of the dotted ``prefixes``."""
         return any(
             c.path == p or c.path.startswith(p + ".") for c in self.changes for p in prefixes
         )
+
+
+def redact_config(config: ProviderConfig | None) -> ProviderConfig | None:
+    """A provider config for display: every setting redacted as ``Change`` renders it."""
+    if config is None:
+        return None
+    return {k: redact(str(k), v) for k, v in config.items()}
 
 
 def make_plan(provider: str, name: str, desired: ProviderConfig, live: ProviderConfig | None) -> Plan:
@@ -131,5 +145,8 @@ class Deployment:
             "url": self.url,
             "dry_run": self.dry_run,
             "changes": [c.to_dict() for c in self.changes],
-            "notes": list(self.notes),
+            "notes": [redact_text(n) for n in self.notes],
         }
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, notes=[redact_text(n) for n in self.notes])

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from polycloud.redact import redact
 from polycloud.units import parse_duration, parse_memory
 
 __all__ = [
@@ -51,6 +52,11 @@ Text = Annotated[str, BeforeValidator(_scalar_text)]
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    def __repr_args__(self) -> Any:
+        """repr() and str() hide secret values (see polycloud.redact); the model keeps them."""
+        for name, value in super().__repr_args__():
+            yield name, redact(name, value) if name else value
 
 
 class Concurrency(_Model):

@@ -29,7 +29,7 @@ providers:
     ("function.Environment.Variables.DB_PASSWORD", "hunter2", "<redacted>"),
     ("app_settings.DOCKER_REGISTRY_SERVER_PASSWORD", "S3cr3t!", "<redacted>"),
     ("app_settings.AzureWebJobsStorage", "DefaultEndpointsProtocol=https;AccountKey=abc", "<redacted>"),
-    ("app_settings.MY_CONN", "Server=x;Password=p", "<redacted>"),
+    ("app_settings.MY_CONN", "Server=x;Password=p", "Server=x;Password=<redacted>"),
     ("app_settings.STRIPE_KEY", "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/s)",
      "@Microsoft.KeyVault(SecretUri=https://kv.vault.azure.net/secrets/s)"),
     ("function.Environment.Variables.SIGNING_KEY_SECRET_ARN", "arn:aws:secretsmanager:x", "arn:aws:secretsmanager:x"),
