@@ -14,6 +14,7 @@ from typing import Any
 
 from polycloud.findings import Finding, Severity
 from polycloud.limits import Limit, Profile
+from polycloud.redact import plaintext_credential
 from polycloud.spec import FunctionSpec
 from polycloud.units import format_duration, format_memory
 
@@ -55,6 +56,9 @@ NEUTRAL_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("spec-vpc-settings", Severity.ERROR, "network.egress is vpc but no provider names a subnet/network."),
     RuleInfo("spec-auth-unreachable", Severity.WARNING, "network.auth none with ingress none has no effect."),
     RuleInfo("spec-secret-clash", Severity.ERROR, "A name is both an environment variable and a secret."),
+    RuleInfo("spec-plaintext-secret", Severity.WARNING, "An environment value looks like a credential (a known "
+             "key format, a URL or DSN with a password or key, a long random string, or a name such as "
+             "`*_PASSWORD` or `*_TOKEN`): move it under secrets: so it lives in the provider's secret store."),
 )
 
 
@@ -146,6 +150,7 @@ def neutral_findings(spec: FunctionSpec) -> list[Finding]:
             "nobody can reach the function, so opening it to everyone does nothing", "network.auth",
             hint="remove network.auth or set network.ingress to public"))
     findings.extend(_secret_clashes(spec))
+    findings.extend(_plaintext_secrets(spec))
     return findings
 
 
@@ -159,3 +164,17 @@ def _secret_clashes(spec: FunctionSpec) -> Iterable[Finding]:
     for name in sorted(set(spec.secrets) & set(spec.environment)):
         yield Finding("spec-secret-clash", Severity.ERROR, f"{name!r} is both an environment variable and a "
                       "secret", f"secrets.{name}", hint=f"remove environment.{name} or secrets.{name}")
+
+
+def _plaintext_secrets(spec: FunctionSpec) -> Iterable[Finding]:
+    """Credential-like environment values; the message names the variable, never its value."""
+    for name, value in spec.environment.items():
+        why = plaintext_credential(name, value)
+        if why is None or name in spec.secrets:
+            continue
+        yield Finding("spec-plaintext-secret", Severity.WARNING, f"environment.{name} is written in plain text "
+                      f"but {why}: it ends up in the spec file, in version control, in CI logs and in the "
+                      "function's visible configuration", f"environment.{name}",
+                      hint=f"store the value in a secret store, add secrets.{name} with its reference (aws: "
+                      "a Secrets Manager ARN, azure: a Key Vault secret URI, gcp: projects/P/secrets/S/versions/V) "
+                      f"and remove environment.{name}")

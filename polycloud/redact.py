@@ -26,7 +26,8 @@ from polycloud.secrets_scan import REDACTED, scrub, secret_kind
 if TYPE_CHECKING:
     from polycloud.spec import FunctionSpec
 
-__all__ = ["REDACTED", "plaintext_credential", "redact", "redact_text", "redacted_repr", "withhold_secrets"]
+__all__ = ["REDACTED", "may_be_secret", "plaintext_credential", "redact", "redact_text", "redacted_repr",
+           "withhold_secrets"]
 
 _SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|api_?key|access_?key|private_?key|client_?key|"
                           r"connection_?string|credential|AzureWebJobsStorage$|"
@@ -79,10 +80,22 @@ def plaintext_credential(name: str, value: str) -> str | None:
         return None
     kind = secret_kind(value)
     if kind is not None:
-        return f"its value looks like a {kind}"
+        return f"its value looks like a credential ({kind})"
     if _CREDENTIAL_NAME.search(name) and not value.isdigit() and value.lower() not in ("true", "false"):
         return "its name says it holds a credential"
     return None
+
+
+def may_be_secret(path: str, value: Any) -> bool:
+    """True when a message must not echo ``value`` found at ``path`` (any type: a number can be a password).
+
+    Secret by place (``secrets.*``, a setting named like a password or key) or by shape.
+    """
+    if path == "secrets" or path.startswith("secrets."):
+        return True
+    if _SECRET_NAME.search(path.rsplit(".", 1)[-1]):
+        return True
+    return isinstance(value, str) and scrub(value) != value
 
 
 def redacted_repr(obj: Any, **shown: Any) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from polycloud.findings import Finding, Report, Severity
+from polycloud.redact import may_be_secret
 from polycloud.spec import FunctionSpec
 
 if sys.version_info >= (3, 11):
@@ -288,7 +289,8 @@ def findings_from_validation(error: ValidationError) -> list[Finding]:
         else:
             message = item["msg"].removeprefix("Value error, ")
             value = item.get("input")
-            shown = "" if isinstance(value, (dict, list)) else f" (got {value!r})"
+            hidden = isinstance(value, (dict, list)) or may_be_secret(path, value)
+            shown = "" if hidden else f" (got {value!r})"
             rule = "spec-type" if kind.endswith("_type") or kind in ("dict_type", "list_type") else "spec-value"
             findings.append(Finding(rule, Severity.ERROR, f"{path or 'spec'}: {message}{shown}", path,
                                     hint=_FIELD_HINTS.get(str(loc[-1]) if loc else "")))
