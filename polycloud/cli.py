@@ -26,6 +26,7 @@ from polycloud.cli_common import (
 )
 from polycloud.errors import AdapterError, PolycloudError, ProviderError, SpecError
 from polycloud.findings import Report
+from polycloud.redact import redact_text
 
 __all__ = ["main"]
 
@@ -229,7 +230,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except UsageError as exc:
-        print(f"polycloud: error: {exc}", file=sys.stderr)
+        print(f"polycloud: error: {redact_text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except SpecError as exc:
         _report_error(exc.report, fmt)
@@ -240,7 +241,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if fmt == "json":
             sys.stdout.write(json.dumps({"ok": False, "error": {
                 "provider": exc.provider, "operation": exc.operation, "code": exc.code, "status": exc.status,
-                "request_id": exc.request_id, "message": exc.message, "changed": exc.changed}}, indent=2) + "\n")
+                "request_id": exc.request_id, "message": redact_text(exc.message), "changed": exc.changed}},
+                indent=2) + "\n")
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_PROVIDER
     except AdapterError as exc:

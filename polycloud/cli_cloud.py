@@ -18,6 +18,7 @@ from polycloud.cli_common import (
     providers_flag,
 )
 from polycloud.errors import AdapterError, ProviderError, SpecError
+from polycloud.redact import redact_text, withhold_secrets
 
 __all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox"]
 
@@ -83,7 +84,7 @@ def _describe_deployment(result: Any, verb: str) -> str:
     if result.url:
         lines.append(f"  url: {result.url}")
     lines += [f"  {c.describe()}" for c in result.changes]
-    lines += [f"  note: {n}" for n in result.notes]
+    lines += [f"  note: {redact_text(n)}" for n in result.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -114,9 +115,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     provider = _one_provider(args)
     imported = export(args.name, provider, **_settings(args, provider))
-    emit(dump_spec(imported.spec, args.format), args.output)
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
+    spec, withheld = withhold_secrets(imported.spec)
+    emit(dump_spec(spec, args.format), args.output)
+    for note in imported.notes + withheld:
+        print(f"note: {redact_text(note)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -138,7 +140,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
                                target_settings=target_settings, providers=target_section, image=args.image,
                                dry_run=args.dry_run)
     for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
+        print(f"note: {redact_text(note)}", file=sys.stderr)
     if args.format == "json":
         emit(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

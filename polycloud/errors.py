@@ -29,6 +29,12 @@ if TYPE_CHECKING:
 class PolycloudError(Exception):
     """Base class for every error polycloud raises on purpose."""
 
+    def __str__(self) -> str:
+        """The message, with credential-shaped parts hidden (an SDK error may quote a setting's value)."""
+        from polycloud.redact import redact_text
+
+        return redact_text(super().__str__())
+
 
 class SpecError(PolycloudError, ValueError):
     """The function spec cannot be deployed as written; ``report`` holds the findings."""
@@ -111,7 +117,9 @@ class ProviderError(PolycloudError):
         parts.append(f": {self.message}")
         if self.changed:
             parts.append("\nalready changed before the failure: " + "; ".join(self.changed))
-        return "".join(parts)
+        from polycloud.redact import redact_text
+
+        return redact_text("".join(parts))
 
 
 class AuthError(ProviderError):
