@@ -9,11 +9,11 @@ What is detected:
   <https://github.com/Yelp/detect-secrets>`_ plugins: AWS access key ids (AKIA/ASIA...), GitHub
   tokens (ghp_/gho_/ghu_/ghs_/ghr_), GitLab tokens, Stripe live keys (sk_live_/rk_live_), Slack
   tokens and webhooks, private-key blocks, JWTs (formally valid ones), Azure storage keys, OpenAI,
-  SendGrid, Twilio, Mailchimp, npm, PyPI, Discord, Telegram, Square, Artifactory and IBM keys.
+  SendGrid, Twilio, Mailchimp, PyPI, Discord, Telegram, Square, Artifactory and IBM keys.
 * Formats detect-secrets 1.5 lacks, added here: GitHub fine-grained PATs (``github_pat_``), Google
-  API keys (``AIza...``), Stripe test keys, credentials in a URL (``scheme://user:pass@host`` and
-  DSNs whose user part is a key, such as Sentry's ``https://<key>@o1.ingest.sentry.io/2``),
-  inline connection-string keys (``AccountKey=``, ``SharedAccessSignature=``, ``Password=``) and
+  API keys (``AIza...``), npm tokens (``npm_``), Stripe test keys, credentials in a URL
+  (``scheme://user:pass@host`` and DSNs whose user part is a key, such as Sentry's
+  ``https://<key>@o1.ingest.sentry.io/2``), inline connection-string keys (``AccountKey=``, ``SharedAccessSignature=``, ``Password=``) and
   ``Authorization``-style values (``Bearer ...``, ``Basic ...``).
 * Long high-entropy strings (a bare AWS secret access key, random API keys): runs of 20 or more
   base64/URL-safe characters that mix letters and digits, are not made of words (``camelCase``,
@@ -36,9 +36,15 @@ plugin classes are used, through ``analyze_string`` (no baseline, no settings, n
 no network). It imports ``requests`` (about 90 ms), so it is imported lazily, on the first value
 judged: ``import polycloud`` stays fast and a spec without environment values never pays for it.
 Its keyword plugin (which judges ``password = ...`` in source code) and public-IP plugin are not
-used: names are judged in ``polycloud.redact`` and an IP address is not a credential. Its
-basic-auth plugin is replaced by the URL rule here, which also catches key-only DSNs and hides only
-the credential part of the URL.
+used: names are judged in ``polycloud.redact`` and an IP address is not a credential. Its npm plugin
+(``.npmrc`` lines) is replaced by the ``npm_`` token format: its pattern takes quadratic time on long
+runs of slashes. The plugins' patterns are anchored where a token starts (no letter, digit, ``_`` or
+``-`` before), so a hostile value of repeated prefixes (``-eyJ-eyJ...``) is scanned in linear
+time. Its basic-auth plugin is replaced by the URL rule here, which also catches key-only DSNs and
+hides only the credential part of the URL. detect-secrets is a core dependency, not an extra:
+redaction that silently got weaker when an extra is missing would be a leak. (Version 1.5.0 is from
+May 2024; the plugin list above is explicit, so a renamed plugin in a later release is skipped
+rather than breaking polycloud, and the tests of ``tests/test_secrets_scan.py`` would show the loss.)
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ import importlib
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["REDACTED", "scrub", "secret_kind", "secret_spans"]
@@ -61,11 +68,15 @@ _PLUGINS = (
     ("discord", "DiscordBotTokenDetector"), ("github_token", "GitHubTokenDetector"),
     ("gitlab_token", "GitLabTokenDetector"), ("ibm_cloud_iam", "IbmCloudIamDetector"),
     ("ibm_cos_hmac", "IbmCosHmacDetector"), ("jwt", "JwtTokenDetector"), ("mailchimp", "MailchimpDetector"),
-    ("npm", "NpmDetector"), ("openai", "OpenAIDetector"), ("private_key", "PrivateKeyDetector"),
+("openai", "OpenAIDetector"), ("private_key", "PrivateKeyDetector"),
     ("pypi_token", "PypiTokenDetector"), ("sendgrid", "SendGridDetector"), ("slack", "SlackDetector"),
     ("softlayer", "SoftlayerDetector"), ("square_oauth", "SquareOAuthDetector"), ("stripe", "StripeDetector"),
     ("telegram_token", "TelegramBotTokenDetector"), ("twilio", "TwilioKeyDetector"),
 )
+
+# A URL scheme, starting where no scheme character precedes it (so a long run of letters is tried once,
+# not from each of its positions: the scan stays linear).
+_SCHEME = r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]{0,31}://"
 
 # Formats detect-secrets 1.5 does not know. Group 1, when present, is the part to hide.
 _EXTRA: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -73,16 +84,20 @@ _EXTRA: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("GitHub fine-grained token", re.compile(r"github_pat_[A-Za-z0-9_]{22,}")),
     # https://cloud.google.com/docs/authentication/api-keys
     ("Google API key", re.compile(r"AIza[0-9A-Za-z_-]{35}")),
+    # https://github.blog/changelog/2021-09-23-npm-has-a-new-access-token-format/ (detect-secrets' npm
+    # plugin looks for .npmrc lines with a pattern that takes quadratic time on long runs of slashes)
+    ("npm token", re.compile(r"\bnpm_[A-Za-z0-9]{36}")),
     # https://docs.stripe.com/keys
     ("Stripe key", re.compile(r"\b[rs]k_(?:live|test)_[0-9a-zA-Z]{16,}")),
     # scheme://user:password@host (RFC 3986 userinfo) and scheme://KEY@host DSNs (Sentry and alike).
-    ("password in a URL", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([^\s/@:]*:[^\s/@]+)@")),
-    ("key in a DSN", re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://([A-Za-z0-9_-]{16,})@")),
+    ("password in a URL", re.compile(_SCHEME + r"([^\s/@:]*:[^\s/@]+)@")),
+    ("key in a DSN", re.compile(_SCHEME + r"([A-Za-z0-9_-]{16,})@")),
     ("connection-string key", re.compile(
         r"(?i)\b(?:AccountKey|SharedAccessSignature|SharedAccessKey|Password|Pwd)=([^;\s]+)")),
     ("authorization header", re.compile(r"(?i)\b(?:Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{8,})")),
-    ("private key", re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z ]*PRIVATE KEY"
-                               r"(?: BLOCK)?-----|\Z)", re.DOTALL)),
+    # The whole block: PEM base64 holds no '-', so [^-]* stops at the END line (and the scan stays linear).
+    ("private key", re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]*"
+                               r"(?:-----END [A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?")),
 )
 
 # Never judged by entropy: digests (image@sha256:...) and UUIDs (ids, not keys).
@@ -95,15 +110,31 @@ _WORDS = re.compile(r"[A-Z]?[a-z]+|[A-Z]{2,}(?![a-z])|[0-9]+|[-_./=+]")
 _B64_LIMIT, _HEX_LIMIT = 4.5, 3.0  # detect-secrets' defaults for its entropy plugins
 
 
+@dataclass(frozen=True)
+class _Detector:
+    """One detect-secrets plugin, with its patterns made to start only where a token starts."""
+
+    kind: str
+    plugin: Any
+    patterns: tuple[re.Pattern[str], ...]
+
+
+# A match starts where no token character precedes it: a run like ``-eyJ-eyJ-eyJ...`` is then tried
+# from its first position only, which keeps the scan linear on hostile input.
+_TOKEN_START = r"(?<![A-Za-z0-9_-])"
+
+
 @functools.cache
-def _detectors() -> tuple[Any, ...]:
-    """The detect-secrets plugin instances, imported on first use (it pulls in ``requests``)."""
+def _detectors() -> tuple[_Detector, ...]:
+    """The detect-secrets plugins, imported on first use (it pulls in ``requests``)."""
     found = []
     for module, name in _PLUGINS:
         try:
-            found.append(getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)())
+            plugin = getattr(importlib.import_module(f"detect_secrets.plugins.{module}"), name)()
         except (ImportError, AttributeError):  # a plugin renamed in a later release: the others still work
             continue
+        patterns = tuple(re.compile(f"{_TOKEN_START}(?:{p.pattern})", p.flags) for p in plugin.denylist)
+        found.append(_Detector(str(plugin.secret_type), plugin, patterns))
     return tuple(found)
 
 
@@ -134,8 +165,7 @@ def _high_entropy(token: str) -> bool:
     if _made_of_words(token):
         return False
     # detect-secrets' 4.5 bits suits long quoted strings; a 20-character string cannot reach it
-    # (at most log2(20) = 4.3 bits), so short tokens need log2(length) - 0.7: 99% of random
-    # 20-character alphanumerics pass, as do 95% of 32-character ones.
+    # (at most log2(20) = 4.3 bits), so short tokens need log2(length) - 0.7 bits.
     limit = min(_B64_LIMIT, math.log2(len(token)) - 0.7)
     return bool(b64.calculate_shannon_entropy(token) > limit)
 
@@ -143,10 +173,10 @@ def _high_entropy(token: str) -> bool:
 def secret_spans(value: str) -> Iterator[tuple[int, int, str]]:
     """``(start, end, kind)`` of every part of ``value`` that looks like a credential."""
     for detector in _detectors():
-        for pattern in detector.denylist:
+        for pattern in detector.patterns:
             for match in pattern.finditer(value):
-                if any(detector.analyze_string(match.group(0))):
-                    yield match.start(), match.end(), str(detector.secret_type)
+                if any(detector.plugin.analyze_string(match.group(0))):  # e.g. a JWT must decode
+                    yield match.start(), match.end(), detector.kind
     for kind, pattern in _EXTRA:
         for match in pattern.finditer(value):
             group = 1 if pattern.groups else 0
