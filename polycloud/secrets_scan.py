@@ -13,8 +13,8 @@ What is detected:
 * Formats detect-secrets 1.5 lacks, added here: GitHub fine-grained PATs (``github_pat_``), Google
   API keys (``AIza...``), npm tokens (``npm_``), Stripe test keys, credentials in a URL
   (``scheme://user:pass@host`` and DSNs whose user part is a key, such as Sentry's
-  ``https://<key>@o1.ingest.sentry.io/2``), inline connection-string keys (``AccountKey=``, ``SharedAccessSignature=``, ``Password=``) and
-  ``Authorization``-style values (``Bearer ...``, ``Basic ...``).
+  ``https://<key>@o1.ingest.sentry.io/2``), inline connection-string keys (``AccountKey=``,
+  ``SharedAccessSignature=``, ``Password=``) and ``Authorization``-style values (``Bearer ...``, ``Basic ...``).
 * Long high-entropy strings (a bare AWS secret access key, random API keys): runs of 20 or more
   base64/URL-safe characters that mix letters and digits, are not made of words (``camelCase``,
   ``snake_case``, paths of words) and whose Shannon entropy is above 4.5 bits (detect-secrets'

@@ -39,7 +39,8 @@ ORDINARY = [
     "https://api.example.com/v1/items?x=1", "amqp://rabbit.internal:5672/vhost", "redis://cache:6379/0",
     "ssh://git@github.com/acme/app.git", "git@github.com:acme/app.git",
     "europe-docker.pkg.dev/acme/r/app:1", "DOCKER|acme.azurecr.io/app:1",
-    "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:"
+    "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:signing-AbCdEf",
     "arn:aws:iam::123456789012:role/service-role/MyFunctionRole-abc123",
     "00000000-0000-0000-0000-000000000000", "c9f1e7a2-3b4d-4e5f-8a6b-7c8d9e0f1a2b",
