@@ -109,7 +109,9 @@ providers:
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
 @pytest.mark.parametrize(("case", "text", "rules"), [
-    ("types", BAD_TYPES, {"spec-type"}), ("refs", BAD_REFS, {"azure-secret-ref", "gcp-secret-ref"})])
+    ("types", BAD_TYPES, {"spec-type"}), ("refs", BAD_REFS, {"azure-secret-ref", "gcp-secret-ref"}),
+    ("syntax", f"name: a\nimage: b\nenvironment:\n  STRIPE_KEY: {PASTED}: x\n", {"spec-syntax"}),
+    ("unclosed", f'name: a\nimage: b\nenvironment:\n  STRIPE_KEY: "{PASTED}\n', {"spec-syntax"})])
 def test_error_findings_never_echo_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str,
                                            case: str, text: str, rules: set[str]) -> None:
     path = tmp_path / f"{case}.yaml"
