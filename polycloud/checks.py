@@ -14,7 +14,7 @@ from typing import Any
 
 from polycloud.findings import Finding, Severity
 from polycloud.limits import Limit, Profile
-from polycloud.redact import plaintext_credential
+from polycloud.redact import plaintext_credential, redact_text
 from polycloud.spec import FunctionSpec
 from polycloud.units import format_duration, format_memory
 
@@ -78,8 +78,8 @@ class RuleContext:
 
     def finding(self, rule: str, path: str, message: str, hint: str | None = None,
                 severity: Severity = Severity.ERROR) -> Finding:
-        """A finding of this provider."""
-        return Finding(rule=rule, severity=severity, message=message, path=path,
+        """A finding of this provider; a credential-shaped part of a quoted value is hidden."""
+        return Finding(rule=rule, severity=severity, message=redact_text(message), path=path,
                        provider=self.provider, hint=hint)
 
     def where(self, limit: Limit) -> str:

@@ -96,6 +96,14 @@ providers:
            registry_password: {NUMERIC_PASSWORD}}}
 """
 
+BAD_TAG = f"""\
+name: leak-me
+image: {IMAGES['aws']}
+tags: {{billing: "{PASTED}!?"}}
+providers:
+  aws: {{region: us-east-1}}
+"""
+
 BAD_REFS = f"""\
 name: leak-me
 image: acme.azurecr.io/app:1
@@ -110,6 +118,7 @@ providers:
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "junit"])
 @pytest.mark.parametrize(("case", "text", "rules"), [
     ("types", BAD_TYPES, {"spec-type"}), ("refs", BAD_REFS, {"azure-secret-ref", "gcp-secret-ref"}),
+    ("tag", BAD_TAG, {"aws-tags"}),
     ("syntax", f"name: a\nimage: b\nenvironment:\n  STRIPE_KEY: {PASTED}: x\n", {"spec-syntax"}),
     ("unclosed", f'name: a\nimage: b\nenvironment:\n  STRIPE_KEY: "{PASTED}\n', {"spec-syntax"})])
 def test_error_findings_never_echo_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str], fmt: str,
@@ -120,7 +129,7 @@ def test_error_findings_never_echo_secrets(tmp_path: Path, capsys: pytest.Captur
     assert_no_secret(out, f"validate {case} --format {fmt}")
     assert all(rule in out for rule in rules)
     with pytest.raises(SpecError) as caught:
-        deploy(str(path), "azure", dry_run=True)
+        deploy(str(path), "aws" if case == "tag" else "azure", dry_run=True)
     assert_no_secret(str(caught.value), "SpecError")
 
 
