@@ -2,15 +2,20 @@
 
 PolycloudError
 ├── SpecError (ValueError)          the spec cannot be deployed as written; carries the Report
-├── AdapterError
+├── ConfigurationError (ValueError) a setting the adapter needs is missing or unusable (region, project...)
+├── AdapterError                    an adapter cannot be found, imported or loaded
 │   ├── UnknownProviderError (LookupError)
 │   ├── MissingDependencyError (ImportError)
 │   └── InvalidAdapterError (TypeError)
+├── RefusedError                    polycloud refused to change a resource; no API call failed
+│   └── OwnershipError              the resource exists but polycloud did not create it (needs adopt)
 └── ProviderError                   a cloud API call failed; __cause__ is the SDK error
     ├── AuthError
     ├── NotFoundError
-    ├── ConflictError
+    ├── ConflictError               the provider answered 409 / "already exists" / "busy"
     └── ThrottledError
+
+``RefusedError`` and ``ProviderError`` both carry ``changed``: what the deploy had already changed.
 
 Adapters translate SDK exceptions at their boundary (``raise ... from exc``); the core
 never imports botocore, azure.core or google.api_core.
@@ -31,9 +36,14 @@ class PolycloudError(Exception):
 
     def __str__(self) -> str:
         """The message, with credential-shaped parts hidden (an SDK error may quote a setting's value)."""
-        from polycloud.redact import redact_text
+        return _hide_credentials(super().__str__())
 
-        return redact_text(super().__str__())
+
+def _hide_credentials(text: str) -> str:
+    """``text`` with credential-shaped parts hidden (``polycloud.redact`` imported on first use)."""
+    from polycloud.redact import redact_text
+
+    return redact_text(text)
 
 
 class SpecError(PolycloudError, ValueError):
@@ -73,6 +83,40 @@ class MissingDependencyError(AdapterError, ImportError):
 
 class InvalidAdapterError(AdapterError, TypeError):
     """An entry point is registered as an adapter but does not behave like one."""
+
+
+class ConfigurationError(PolycloudError, ValueError):
+    """A setting the adapter needs (region, subscription, project...) is missing or unusable; nothing was called."""
+
+    def __init__(self, message: str, *, provider: str, setting: str | None = None) -> None:
+        self.provider = provider
+        self.setting = setting
+        super().__init__(message)
+
+
+class RefusedError(PolycloudError):
+    """polycloud refused to change a resource as asked; no API call failed.
+
+    ``changed`` lists what the deploy had already changed before the refusal (usually nothing).
+    """
+
+    def __init__(self, message: str, *, provider: str, operation: str, code: str | None = None) -> None:
+        self.message = message
+        self.provider = provider
+        self.operation = operation
+        self.code = code
+        self.changed: list[str] = []
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.provider} refused {self.operation}: {self.message}"
+        if self.changed:
+            text += "\nalready changed before the refusal: " + "; ".join(self.changed)
+        return _hide_credentials(text)
+
+
+class OwnershipError(RefusedError):
+    """The resource exists but polycloud did not create it; deploying over it needs ``adopt=True``."""
 
 
 class ProviderError(PolycloudError):
@@ -117,9 +161,7 @@ class ProviderError(PolycloudError):
         parts.append(f": {self.message}")
         if self.changed:
             parts.append("\nalready changed before the failure: " + "; ".join(self.changed))
-        from polycloud.redact import redact_text
-
-        return redact_text("".join(parts))
+        return _hide_credentials("".join(parts))
 
 
 class AuthError(ProviderError):

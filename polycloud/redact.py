@@ -9,14 +9,16 @@ A value is judged two ways:
   under any name, in nested dicts and lists too; only the credential part is hidden
   (``postgres://<redacted>@db.example.com/app``).
 
-References to a secret store (Key Vault references and URIs, ARNs, ``projects/.../secrets/...``)
-are not secrets and stay visible. The Python objects keep the real values for the adapters; only
+References to a secret store are not secrets and stay visible: each adapter's settings model says what
+its references look like (``secret_reference_pattern``: Key Vault references and URIs, ARNs,
+``projects/.../secrets/...``). The Python objects keep the real values for the adapters; only
 their renderings (``Change.describe``/``to_dict``, ``repr``) are redacted.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -36,11 +38,23 @@ _SECRET_NAME = re.compile(r"pass(word|wd)?|secret|token|api_?key|access_?key|pri
 # Names that leave no doubt: validate warns about any plain-text value under them.
 _CREDENTIAL_NAME = re.compile(r"(^|_)(password|passwd|pwd|secret|token|api_?key|access_?key|private_?key|"
                               r"client_?secret|credentials?)$", re.IGNORECASE)
-_REFERENCE = re.compile(r"^(@Microsoft\.KeyVault\(|arn:|projects/[^/]+/secrets/|https://[^/]+\.vault\.azure\.net/)")
+
+
+def _references() -> re.Pattern[str]:
+    from polycloud import registry
+
+    return _pattern(tuple(s.model.secret_reference_pattern for s in registry.sections().values()
+                          if s.model.secret_reference_pattern))
+
+
+@functools.lru_cache(maxsize=8)
+def _pattern(alternatives: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(f"^(?:{'|'.join(f'(?:{a})' for a in alternatives)})" if alternatives else r"(?!)")
 
 
 def _is_reference(value: str) -> bool:
-    return bool(_REFERENCE.match(value))
+    """True when ``value`` names a secret in a provider's secret store (an installed adapter's reference form)."""
+    return bool(_references().match(value))
 
 
 def redact(path: str, value: Any) -> Any:

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from polycloud._plan import Change
 from polycloud.cli import main
-from polycloud.plan import Change
 from polycloud.testing import sandbox
 
 SPEC = """\
@@ -170,3 +170,18 @@ def test_import_polycloud_does_not_load_the_detector() -> None:
             "print(loaded)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_repr_of_composed_provider_settings_and_secret_refs_hides_secrets() -> None:
+    from polycloud import FunctionSpec
+
+    spec = FunctionSpec.model_validate({
+        "name": "f", "image": "acme.azurecr.io/app:1",
+        "secrets": {"PASTED": {"azure": STRIPE, "gcp": "projects/p/secrets/s/versions/1"}},
+        "providers": {"azure": {"registry_password": "Hunter2Registry", "storage":
+                                "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=St0rageK3yZ"}}})
+    assert spec.providers.azure.registry_password == "Hunter2Registry"  # the model keeps the value
+    for shown in (repr(spec), str(spec), repr(spec.providers), repr(spec.providers.azure), repr(spec.secrets)):
+        assert "Hunter2Registry" not in shown and "St0rageK3yZ" not in shown and "4eC39" not in shown, shown
+    assert "projects/p/secrets/s/versions/1" in repr(spec.secrets)  # a reference is not a secret
+    assert "AccountName=a" in repr(spec.providers.azure)

@@ -164,7 +164,7 @@ def test_sandbox_and_migrate_on_the_cli(spec_file: Path, capsys: pytest.CaptureF
         assert_no_secret(run(capsys, "sandbox", str(spec_file), "--format", fmt), f"sandbox {fmt}")
     sandbox.reset()
     run(capsys, "deploy", str(spec_file), "-p", "aws", "--sandbox")
-    for fmt in ("text", "json"):
+    for fmt in ("text", "json", "markdown"):
         out = run(capsys, "migrate", "leak-me", "--from", "aws", "--to", "gcp", "--sandbox", "--format", fmt,
                   "--target-setting", "project=acme", "--target-setting", "region=europe-west1",
                   "--image", IMAGES["gcp"], "--dry-run")
@@ -190,11 +190,14 @@ def test_python_api_results_and_reprs(spec_file: Path) -> None:
     imported = export("leak-me", "aws", **aws)
     assert imported.spec.environment["STRIPE_KEY"] == ROTATED["STRIPE_KEY"][0]  # migrate needs the real value
     shown += [repr(imported), str(imported)]
-    moved, source = migrate("leak-me", "aws", "gcp", source_settings=aws,
-                            target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
-                            providers={"project": "acme", "region": "europe-west1"}, image=IMAGES["gcp"])
+    migration = migrate("leak-me", "aws", "gcp", source_settings=aws,
+                        target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
+                        providers={"project": "acme", "region": "europe-west1"}, image=IMAGES["gcp"])
+    moved = migration.deployment
     assert moved.action == "created"
-    shown += [repr(moved), repr(source), json.dumps(moved.to_dict())]
+    assert migration.report.row("environment.STRIPE_KEY").source == ROTATED["STRIPE_KEY"][0]  # kept, not printed
+    shown += [repr(migration), repr(moved), repr(migration.source), json.dumps(moved.to_dict()),
+              *(migration.report.render(fmt) for fmt in ("text", "json", "markdown"))]
     for text in shown:
         assert_no_secret(text, text[:40])
 
