@@ -9,8 +9,9 @@ from typing import Any
 
 from polycloud.migration.types import Status
 from polycloud.redact import redact, redact_text, redacted_repr
+from polycloud.spec import FunctionSpec
 
-__all__ = ["FORMATS", "PortabilityReport", "Row", "TodoItem"]
+__all__ = ["FORMATS", "PortabilityReport", "Row", "TodoItem", "markdown_cell"]
 
 FORMATS = ("text", "json", "markdown")
 
@@ -76,6 +77,8 @@ class PortabilityReport:
     todo: list[TodoItem] = field(default_factory=list)
     deployment: dict[str, Any] | None = None
     """The deployment (or its dry-run plan) once made, as ``Deployment.to_dict``."""
+    spec: FunctionSpec | None = None
+    """The spec for the target, as mapped and fitted (not part of the JSON report)."""
 
     @property
     def refused(self) -> list[Row]:
@@ -144,8 +147,8 @@ class PortabilityReport:
                  "|---|---|---|---|---|---|"]
         for row in self.rows:
             source, target, message = row.shown()
-            cells = [f"`{row.field}`", row.status.value, _cell(source), _cell(target), row.rule or "",
-                     message.replace("|", "\\|")]
+            cells = [f"`{row.field}`", row.status.value, markdown_cell(source), markdown_cell(target),
+                     row.rule or "", message.replace("|", "\\|")]
             lines.append("| " + " | ".join(cells) + " |")
         if self.todo:
             lines += ["", "### To do", ""]
@@ -158,5 +161,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _cell(value: Any) -> str:
+def markdown_cell(value: Any) -> str:
+    """A value as a Markdown table cell (code, shortened; empty for None)."""
     return "" if value is None else f"`{_short(value)}`".replace("|", "\\|")
