@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from polycloud.findings import Finding, Severity
+from polycloud.input_limits import shorten
 from polycloud.limits import Limit, Profile
 from polycloud.redact import plaintext_credential, redact_text
 from polycloud.spec import FunctionSpec
@@ -46,6 +47,8 @@ class RuleInfo:
 NEUTRAL_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("spec-file-unreadable", Severity.ERROR, "The spec file is missing or cannot be read (exit 2)."),
     RuleInfo("spec-syntax", Severity.ERROR, "Malformed YAML, JSON or TOML, or a binary file."),
+    RuleInfo("spec-limit", Severity.ERROR, "The spec goes past an input limit: nesting depth, number of values "
+             "or YAML alias expansion (docs/reliability.md)."),
     RuleInfo("spec-empty", Severity.ERROR, "The spec file is empty."),
     RuleInfo("spec-type", Severity.ERROR, "A value has the wrong type (e.g. a list where a mapping belongs)."),
     RuleInfo("spec-duplicate-key", Severity.ERROR, "The same key appears twice in one mapping."),
@@ -78,8 +81,12 @@ class RuleContext:
 
     def finding(self, rule: str, path: str, message: str, hint: str | None = None,
                 severity: Severity = Severity.ERROR) -> Finding:
-        """A finding of this provider; a credential-shaped part of a quoted value is hidden."""
-        return Finding(rule=rule, severity=severity, message=redact_text(message), path=path,
+        """A finding of this provider; a credential-shaped part of a quoted value is hidden.
+
+        The message is cut to a readable length first (``input_limits.shorten``, as every finding is), so a
+        megabyte value quoted in it is not scanned whole.
+        """
+        return Finding(rule=rule, severity=severity, message=redact_text(shorten(message)), path=path,
                        provider=self.provider, hint=hint)
 
     def where(self, limit: Limit) -> str:

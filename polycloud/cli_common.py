@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "ProgressLines", "UsageError",
-           "add_verbosity_flags", "emit", "limits_flag", "log_level", "progress_lines", "providers_flag"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "ProgressLines",
+           "UsageError", "add_verbosity_flags", "emit", "limits_flag", "log_level", "progress_lines",
+           "providers_flag"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+EXIT_INTERNAL = 70
+"""A bug in polycloud (or in a third-party adapter): EX_SOFTWARE of sysexits.h, never 1 or 2."""
 
 
 class UsageError(Exception):

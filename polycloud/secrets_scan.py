@@ -160,7 +160,8 @@ def _high_entropy(token: str) -> bool:
     if _HEX.fullmatch(token):
         return bool(hexa.calculate_shannon_entropy(token) > _HEX_LIMIT)
     # A key mixes digits with letters; words, camelCase names and paths made of them are not keys.
-    if not (any(c.isdigit() for c in token) and any(c.isalpha() for c in token)):
+    characters = set(token)
+    if not (any(c.isdigit() for c in characters) and any(c.isalpha() for c in characters)):
         return False
     if _made_of_words(token):
         return False
