@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from polycloud.config import ProviderConfig
-from polycloud.redact import redact
+from polycloud.redact import redact, redact_text, redacted_repr
 
 __all__ = ["Change", "Deployment", "Plan", "ProviderConfig", "diff", "make_plan"]
 
@@ -53,6 +53,9 @@ class Change:
             return f"- {self.path} (was {old!r})"
         return f"~ {self.path}: {old!r} -> {new!r}"
 
+    def __repr__(self) -> str:
+        return redacted_repr(self, old=redact(self.path, self.old), new=redact(self.path, self.new))
+
 
 def diff(desired: Mapping[str, Any], live: Mapping[str, Any], prefix: str = "") -> list[Change]:
     """Field-level differences between two configs, sorted by path. None counts as absent."""
@@ -91,6 +94,10 @@ class Plan:
             return "created"
         return "updated" if self.changes else "unchanged"
 
+    def __repr__(self) -> str:
+        # desired and live are ProviderConfigs, whose repr names their settings without their values
+        return redacted_repr(self, notes=[redact_text(n) for n in self.notes])
+
     def touches(self, *prefixes: str) -> bool:
         """True when a change is at or below one of the dotted ``prefixes``."""
         return any(
@@ -127,5 +134,8 @@ class Deployment:
             "url": self.url,
             "dry_run": self.dry_run,
             "changes": [c.to_dict() for c in self.changes],
-            "notes": list(self.notes),
+            "notes": [redact_text(n) for n in self.notes],
         }
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, notes=[redact_text(n) for n in self.notes])

@@ -44,6 +44,7 @@ from polycloud.errors import (
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits
 from polycloud.progress import waiting
+from polycloud.redact import redact_text, redacted_repr
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel
 
@@ -62,6 +63,9 @@ class Imported:
 
     spec: FunctionSpec
     notes: list[str] = field(default_factory=list)
+
+    def __repr__(self) -> str:
+        return redacted_repr(self, notes=[redact_text(n) for n in self.notes])
 
 
 @dataclass(frozen=True)

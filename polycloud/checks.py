@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from polycloud.findings import Finding, Severity
+from polycloud.input_limits import shorten
 from polycloud.limits import Limit, Profile
+from polycloud.redact import plaintext_credential, redact_text
 from polycloud.spec import FunctionSpec
 from polycloud.units import format_duration, format_memory
 
@@ -57,6 +59,9 @@ NEUTRAL_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("spec-vpc-settings", Severity.ERROR, "network.egress is vpc but no provider names a subnet/network."),
     RuleInfo("spec-auth-unreachable", Severity.WARNING, "network.auth none with ingress none has no effect."),
     RuleInfo("spec-secret-clash", Severity.ERROR, "A name is both an environment variable and a secret."),
+    RuleInfo("spec-plaintext-secret", Severity.WARNING, "An environment value looks like a credential (a known "
+             "key format, a URL or DSN with a password or key, a long random string, or a name such as "
+             "`*_PASSWORD` or `*_TOKEN`): move it under secrets: so it lives in the provider's secret store."),
 )
 
 
@@ -76,8 +81,12 @@ class RuleContext:
 
     def finding(self, rule: str, path: str, message: str, hint: str | None = None,
                 severity: Severity = Severity.ERROR) -> Finding:
-        """A finding of this provider."""
-        return Finding(rule=rule, severity=severity, message=message, path=path,
+        """A finding of this provider; a credential-shaped part of a quoted value is hidden.
+
+        The message is cut to a readable length first (``input_limits.shorten``, as every finding is), so a
+        megabyte value quoted in it is not scanned whole.
+        """
+        return Finding(rule=rule, severity=severity, message=redact_text(shorten(message)), path=path,
                        provider=self.provider, hint=hint)
 
     def where(self, limit: Limit) -> str:
@@ -147,6 +156,7 @@ def neutral_findings(spec: FunctionSpec) -> list[Finding]:
             "nobody can reach the function, so opening it to everyone does nothing", "network.auth",
             hint="remove network.auth or set network.ingress to public"))
     findings.extend(_secret_clashes(spec))
+    findings.extend(_plaintext_secrets(spec))
     return findings
 
 
@@ -165,3 +175,24 @@ def _secret_clashes(spec: FunctionSpec) -> Iterable[Finding]:
     for name in sorted(set(spec.secrets) & set(spec.environment)):
         yield Finding("spec-secret-clash", Severity.ERROR, f"{name!r} is both an environment variable and a "
                       "secret", f"secrets.{name}", hint=f"remove environment.{name} or secrets.{name}")
+
+
+def _plaintext_secrets(spec: FunctionSpec) -> Iterable[Finding]:
+    """Credential-like environment values; the message names the variable, never its value."""
+    for name, value in spec.environment.items():
+        why = plaintext_credential(name, value)
+        if why is None or name in spec.secrets:
+            continue
+        yield Finding("spec-plaintext-secret", Severity.WARNING, f"environment.{name} is written in plain text "
+                      f"but {why}: it ends up in the spec file, in version control, in CI logs and in the "
+                      "function's visible configuration", f"environment.{name}",
+                      hint=f"store the value in a secret store, add secrets.{name} with its reference"
+                      f"{_secret_reference_forms()} and remove environment.{name}")
+
+
+def _secret_reference_forms() -> str:
+    """`` (aws: <what its reference is>, ...)`` over the installed adapters' sections, or nothing."""
+    from polycloud import registry
+
+    forms = [f"{name}: {s.model.secret_reference.rstrip('.')}" for name, s in registry.sections().items()]
+    return f" ({', '.join(forms)})" if forms else ""

@@ -36,6 +36,7 @@ from polycloud.cli_interrupt import interrupt_exit, interrupts_as_keyboard_inter
 from polycloud.cli_migrate import add_migration_commands
 from polycloud.errors import AdapterError, ConfigurationError, PolycloudError, ProviderError, RefusedError, SpecError
 from polycloud.findings import Report
+from polycloud.redact import redact_text
 
 __all__ = ["main"]
 
@@ -262,7 +263,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except UsageError as exc:
-        print(f"polycloud: error: {exc}", file=sys.stderr)
+        print(f"polycloud: error: {redact_text(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except SpecError as exc:
         _report_error(exc.report, fmt)
@@ -274,8 +275,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(json.dumps({"ok": False, "error": {
                 "provider": exc.provider, "operation": exc.operation, "code": exc.code,
                 "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None),
-                "refused": isinstance(exc, RefusedError), "message": exc.message, "changed": exc.changed}},
-                indent=2) + "\n")
+                "refused": isinstance(exc, RefusedError), "message": redact_text(exc.message),
+                "changed": exc.changed}}, indent=2) + "\n")
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_PROVIDER
     except (AdapterError, ConfigurationError) as exc:

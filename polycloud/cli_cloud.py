@@ -27,6 +27,7 @@ from polycloud.errors import (
     RefusedError,
     SpecError,
 )
+from polycloud.redact import redact_text, withhold_secrets
 
 __all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox", "sandbox_hint"]
 
@@ -98,7 +99,7 @@ def _describe_deployment(result: Any, verb: str) -> str:
     if result.url:
         lines.append(f"  url: {result.url}")
     lines += [f"  {c.describe()}" for c in result.changes]
-    lines += [f"  note: {n}" for n in result.notes]
+    lines += [f"  note: {redact_text(n)}" for n in result.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -130,9 +131,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     provider = _one_provider(args)
     imported = export(args.name, provider, **_settings(args, provider))
-    emit(dump_spec(imported.spec, args.format), args.output)
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
+    spec, withheld = withhold_secrets(imported.spec)
+    emit(dump_spec(spec, args.format), args.output)
+    for note in imported.notes + withheld:
+        print(f"note: {redact_text(note)}", file=sys.stderr)
     return EXIT_OK
 
 

@@ -39,6 +39,17 @@ if TYPE_CHECKING:
 class PolycloudError(Exception):
     """Base class for every error polycloud raises on purpose."""
 
+    def __str__(self) -> str:
+        """The message, with credential-shaped parts hidden (an SDK error may quote a setting's value)."""
+        return _hide_credentials(super().__str__())
+
+
+def _hide_credentials(text: str) -> str:
+    """``text`` with credential-shaped parts hidden (``polycloud.redact`` imported on first use)."""
+    from polycloud.redact import redact_text
+
+    return redact_text(text)
+
 
 class SpecError(PolycloudError, ValueError):
     """The function spec cannot be deployed as written; ``report`` holds the findings."""
@@ -106,7 +117,7 @@ class RefusedError(PolycloudError):
         text = f"{self.provider} refused {self.operation}: {self.message}"
         if self.changed:
             text += "\nalready changed before the refusal: " + "; ".join(self.changed)
-        return text
+        return _hide_credentials(text)
 
 
 class OwnershipError(RefusedError):
@@ -178,7 +189,7 @@ class ProviderError(PolycloudError):
         parts.append(f": {self.message}")
         if self.changed:
             parts.append("\nalready changed before the failure: " + "; ".join(self.changed))
-        return "".join(parts)
+        return _hide_credentials("".join(parts))
 
 
 class AuthError(ProviderError):

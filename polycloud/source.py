@@ -37,6 +37,7 @@ from polycloud.input_limits import (
     safe_text,
     value_problems,
 )
+from polycloud.redact import may_be_secret
 from polycloud.spec import ComposedSections, FunctionSpec
 
 if sys.version_info >= (3, 11):
@@ -527,7 +528,8 @@ def findings_from_validation(error: ValidationError, prefix: tuple[str, ...] = (
         else:
             message = item["msg"].removeprefix("Value error, ")
             value = item.get("input")
-            shown = "" if isinstance(value, (dict, list)) else f" (got {preview(value)})"
+            hidden = isinstance(value, (dict, list)) or may_be_secret(path, value)
+            shown = "" if hidden else f" (got {preview(value)})"
             rule = "spec-type" if kind.endswith("_type") or kind in ("dict_type", "list_type") else "spec-value"
             findings.append(Finding(rule, Severity.ERROR, f"{path or 'spec'}: {message}{shown}", path,
                                     hint=_FIELD_HINTS.get(str(loc[-1]) if loc else "")))

@@ -6,12 +6,13 @@ seconds, all ints; spec files may write them as ``"1GiB"`` or ``"15m"`` (see ``p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
 from pydantic_core import core_schema
 
+from polycloud.redact import redact
 from polycloud.units import parse_duration, parse_memory
 
 __all__ = [
@@ -47,8 +48,18 @@ Seconds = Annotated[int, BeforeValidator(parse_duration), Field(gt=0)]
 Text = Annotated[str, BeforeValidator(_scalar_text)]
 
 
+def _redacted(args: Iterable[tuple[str | None, Any]]) -> Iterator[tuple[str | None, Any]]:
+    """A model's repr arguments with secret values hidden (see ``polycloud.redact``); the model keeps them."""
+    for name, value in args:
+        yield name, redact(name, value) if name else value
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """repr() and str() hide secret values; the model keeps them."""
+        return _redacted(super().__repr_args__())
 
 
 class Concurrency(_Model):
@@ -97,6 +108,10 @@ class SettingsModel(BaseModel):
     def names_vpc(self) -> bool:
         """True when one of ``vpc_fields`` is set."""
         return any(getattr(self, name) for name in self.vpc_fields)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """repr() and str() hide secret values (a registry password, a storage connection string)."""
+        return _redacted(super().__repr_args__())
 
 
 def _sections() -> dict[str, type[SettingsModel]]:
@@ -157,8 +172,8 @@ class ComposedSections(BaseModel):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr_args__(self) -> Iterator[tuple[str, Any]]:
-        yield from self.set_sections().items()
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        return _redacted(self.set_sections().items())
 
 
 class SecretRef(ComposedSections):

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polycloud.migration.types import Status
+from polycloud.redact import redact, redact_text, redacted_repr
 from polycloud.spec import FunctionSpec
 
 __all__ = ["FORMATS", "PortabilityReport", "Row", "TodoItem", "markdown_cell"]
@@ -30,10 +31,19 @@ class Row:
     message: str = ""
     """How and why (``adjusted``, ``emulated``), what to do instead (``dropped``), the fix (``refused``)."""
 
+    def shown(self) -> tuple[Any, Any, str]:
+        """``source``, ``target`` and ``message`` as printed: secret values hidden (``polycloud.redact``)."""
+        return redact(self.field, self.source), redact(self.field, self.target), redact_text(self.message)
+
     def to_dict(self) -> dict[str, Any]:
-        """``{"field", "status", "source", "target", "rule", "message"}``."""
-        return {"field": self.field, "status": self.status.value, "source": self.source, "target": self.target,
-                "rule": self.rule, "message": self.message}
+        """``{"field", "status", "source", "target", "rule", "message"}`` (secret values hidden)."""
+        source, target, message = self.shown()
+        return {"field": self.field, "status": self.status.value, "source": source, "target": target,
+                "rule": self.rule, "message": message}
+
+    def __repr__(self) -> str:
+        source, target, message = self.shown()
+        return redacted_repr(self, source=source, target=target, message=message)
 
 
 @dataclass(frozen=True)
@@ -120,9 +130,10 @@ class PortabilityReport:
         for row in self.rows:
             line = f"  {row.field:<{width}}  {row.status.value:<8}"
             if row.status != Status.EXACT:
-                line += f"  {_short(row.source)} -> {_short(row.target)}"
+                source, target, message = row.shown()
+                line += f"  {_short(source)} -> {_short(target)}"
                 line += f"  [{row.rule}]" if row.rule else ""
-                line += f"  {row.message}" if row.message else ""
+                line += f"  {message}" if message else ""
             lines.append(line.rstrip())
         counts = {s.value: sum(r.status == s for r in self.rows) for s in Status}
         lines.append("  " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
@@ -135,8 +146,9 @@ class PortabilityReport:
         lines = [f"## {self._title()}", "", "| field | status | source | target | rule | message |",
                  "|---|---|---|---|---|---|"]
         for row in self.rows:
-            cells = [f"`{row.field}`", row.status.value, markdown_cell(row.source), markdown_cell(row.target),
-                     row.rule or "", row.message.replace("|", "\\|")]
+            source, target, message = row.shown()
+            cells = [f"`{row.field}`", row.status.value, markdown_cell(source), markdown_cell(target),
+                     row.rule or "", message.replace("|", "\\|")]
             lines.append("| " + " | ".join(cells) + " |")
         if self.todo:
             lines += ["", "### To do", ""]

@@ -247,7 +247,7 @@ def _app_settings(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                         f"add secrets.{name}.azure: https://<vault>.vault.azure.net/secrets/<name>"))
         elif not _KEY_VAULT_URI.fullmatch(ref.azure):
             findings.append(ctx.finding("azure-secret-ref", f"secrets.{name}.azure", f"secrets.{name}.azure "
-                                        f"{ref.azure!r} is not a Key Vault secret URI",
+                                        "is not a Key Vault secret URI (its value is not shown: it may be a secret)",
                                         "use https://<vault>.vault.azure.net/secrets/<name>[/<version>]"))
     return findings
 

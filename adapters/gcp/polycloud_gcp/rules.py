@@ -224,7 +224,8 @@ def _environment(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
                                         f"add secrets.{name}.gcp: {_SECRET_FORM}"))
         elif not _SECRET_REF.fullmatch(ref.gcp):
             findings.append(ctx.finding("gcp-secret-ref", f"secrets.{name}.gcp", f"secrets.{name}.gcp "
-                                        f"{ref.gcp!r} is not a Secret Manager version name",
+                                        "is not a Secret Manager version name (its value is not shown: it may be "
+                                        "a secret)",
                                         f"use {_SECRET_FORM}"))
     return findings
 
