@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "UsageError", "emit", "limits_flag",
-           "providers_flag"]
+if TYPE_CHECKING:
+    from polycloud.findings import Finding
+
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "UsageError", "emit",
+           "image_archive_findings", "limits_flag", "providers_flag"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 
@@ -56,3 +60,17 @@ def emit(text: str, output: str | None = None) -> None:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+
+
+def image_archive_findings(files: Sequence[str], archive: str, providers: Sequence[str] | None,
+                           limits: Mapping[str, Any] | None, cosign_key: str | None) -> list[Finding]:
+    """The ``image-*`` findings of ``--image-archive`` (and ``--cosign-key``) for each spec file."""
+    from polycloud.image import ImageError, SignaturePolicy, validate_image
+
+    try:
+        policy = SignaturePolicy.from_file(cosign_key) if cosign_key else None
+        return [finding for file in files
+                for finding in validate_image(file, archive, providers, limits=limits, signature=policy)]
+    except ImageError as exc:
+        flag = "--cosign-key" if cosign_key and cosign_key in str(exc) else "--image-archive"
+        raise UsageError(f"{flag}: {exc}") from None
