@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from polycloud.findings import Finding
 from polycloud.image.filesystem import ImageFilesystem
 from polycloud.image.image import ImageConfig
@@ -10,9 +12,9 @@ from polycloud.spec import FunctionSpec
 
 __all__ = ["AZURE_HOST", "LAMBDA_MARKERS", "contract_findings", "lambda_evidence", "task_root"]
 
-LAMBDA_MARKERS = ("awslambdaric", "aws-lambda-ric", "aws_lambda_ric", "aws-lambda-java-runtime-interface-client",
-                  "Amazon.Lambda.RuntimeSupport")
-"""Runtime interface clients by name: Python, Node.js, Ruby, Java, .NET (in a path or the command)."""
+LAMBDA_MARKERS = re.compile(r"awslambdaric|aws[-_]lambda[-_]ric|aws-lambda-java-runtime-interface-client"
+                            r"|Amazon\.Lambda\.RuntimeSupport")
+"""Runtime interface clients by name: Python, Node.js and Ruby, Java, .NET (in a path or the command)."""
 
 LAMBDA_BASE_FILES = ("/lambda-entrypoint.sh", "/var/runtime/bootstrap")
 """Files every AWS Lambda base image (public.ecr.aws/lambda/*) has."""
@@ -40,14 +42,12 @@ def lambda_evidence(config: ImageConfig, fs: ImageFilesystem) -> str | None:
     for path in LAMBDA_BASE_FILES:
         if fs.exists(path):
             return f"Lambda base image ({path})"
-    words = " ".join(config.command)
-    for marker in LAMBDA_MARKERS:
-        if marker in words:
-            return f"runtime interface client in the command ({marker})"
+    in_command = LAMBDA_MARKERS.search(" ".join(config.command))
+    if in_command:
+        return f"runtime interface client in the command ({in_command.group()})"
     for path in fs.entries:
-        for marker in LAMBDA_MARKERS:
-            if marker in path:
-                return f"runtime interface client {path}"
+        if LAMBDA_MARKERS.search(path):
+            return f"runtime interface client {path}"
     from polycloud.image.check_files import entrypoint_of
 
     _, entry = entrypoint_of(config, fs)

@@ -17,8 +17,6 @@ _BRANCH_TAGS = frozenset({
     "stable", "unstable", "current", "prod", "production", "staging", "stage", "test", "testing", "qa",
     "release", "canary", "beta", "alpha", "next", "preview", "snapshot",
 })
-_MOVING_VERSION = re.compile(r"v?\d+(\.\d+)?(-[a-z][\w.]*)?")
-"""``1``, ``1.2``, ``v3``, ``3.12-slim``: a major or minor line that moves with each patch release."""
 
 
 def is_digest(text: str) -> bool:
@@ -89,14 +87,16 @@ class ImageReference:
 
 
 def mutable_tag_reason(reference: ImageReference) -> str | None:
-    """Why the reference can silently change under the same text, or None when it is pinned or looks fixed."""
+    """Why the reference is sure to move under the same text, or None when it is pinned or looks like one build.
+
+    Version tags (``:1``, ``:1.2``) are not flagged: many teams push each version once (ECR can make tags
+    immutable), and the fix for every tag is the same: deploy by digest.
+    """
     if reference.digest:
         return None
     if reference.tag is None:
         return "has no tag, so it means ':latest'"
     tag = reference.tag.lower()
     if tag in _BRANCH_TAGS:
-        return f"uses the moving tag ':{reference.tag}'"
-    if _MOVING_VERSION.fullmatch(tag):
-        return f"uses ':{reference.tag}', a version line that moves with each release"
+        return f"uses ':{reference.tag}', a tag that names a branch or channel, not one build"
     return None
