@@ -127,11 +127,11 @@ class FakeRegistry(FakeService):
                 repo.tags[ref] = digest
             return FakeResponse(201, b"", {"Docker-Content-Digest": digest,
                                            "Location": f"/v2/{name}/manifests/{digest}"})
-        digest = ref if ref.startswith("sha256:") else (repo.tags.get(ref) if repo else None)
-        if repo is None or digest is None or digest not in repo.manifests:
+        found = ref if ref.startswith("sha256:") else (repo.tags.get(ref) if repo else None)
+        if repo is None or found is None or found not in repo.manifests:
             return _error(404, "MANIFEST_UNKNOWN", f"manifest unknown: {name}:{ref}")
-        raw, media_type = repo.manifests[digest]
-        headers = {"Content-Type": media_type, "Docker-Content-Digest": digest, "Content-Length": str(len(raw))}
+        raw, media_type = repo.manifests[found]
+        headers = {"Content-Type": media_type, "Docker-Content-Digest": found, "Content-Length": str(len(raw))}
         return FakeResponse(200, b"" if request.method == "HEAD" else raw, headers)
 
     def _blob(self, request: FakeRequest, name: str, digest: str) -> FakeResponse:
@@ -224,7 +224,8 @@ class FakeRegistry(FakeService):
         return FakeResponse(200, body, {"Content-Type": "application/json"})
 
     # -- the responses front end, for bytes ---------------------------------------------
-    def _callback(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes] | Exception:
+    def _callback(  # type: ignore[override]  # blobs are bytes; responses takes bytes bodies as well as text
+            self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes] | Exception:
         import requests
 
         url = urlsplit(prepared.url or "")
