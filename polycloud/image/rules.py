@@ -26,13 +26,13 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("image-entrypoint-missing", _E, "The entrypoint (or CMD) program is not in the image or on its PATH.",
              _OCI + "config.md"),
     RuleInfo("image-not-executable", _E, "The entrypoint has no execute bit for the runtime user "
-             "(Permission denied).", _LAMBDA + "images-create.html"),
+             "(Permission denied).", _LAMBDA + "lambda-deploy-functions.html"),
     RuleInfo("image-shebang-crlf", _E, "A script's #! line ends in CR (written on Windows): bad interpreter.",
              "polycloud"),
     RuleInfo("image-interpreter-missing", _E, "The interpreter a script's #! line names is not in the image.",
              "polycloud"),
     RuleInfo("image-permissions", _E, "Files under the task root are not readable by a non-root runtime user "
-             "(files 644, directories and scripts 755).", _LAMBDA + "images-create.html"),
+             "(files 644, directories and scripts 755).", _LAMBDA + "lambda-deploy-functions.html"),
     RuleInfo("image-elf-machine", _E, "A binary (entrypoint or under the task root) is built for another "
              "architecture.", _LAMBDA + "foundation-arch.html"),
     RuleInfo("image-loader-missing", _E, "A binary's dynamic loader (PT_INTERP) is not in the image "
