@@ -30,11 +30,10 @@ _ROOT_VARIABLES = {"lambda-runtime-api": "LAMBDA_TASK_ROOT", "azure-functions-ho
 
 
 def task_root(config: ImageConfig, contract: str) -> str | None:
-    """Where the function's code lives: the contract's variable or default, else WORKDIR (http)."""
+    """Where the function's code lives: the contract's variable or default, else WORKDIR (http); None for /."""
     variable = _ROOT_VARIABLES.get(contract)
-    if variable and config.env.get(variable):
-        return config.env[variable]
-    return DEFAULT_ROOTS.get(contract) or config.working_dir or None
+    root = (config.env.get(variable) if variable else None) or DEFAULT_ROOTS.get(contract) or config.working_dir
+    return root if root and root.strip("/") else None  # WORKDIR / would check the whole system, not the code
 
 
 def lambda_evidence(config: ImageConfig, fs: ImageFilesystem) -> str | None:

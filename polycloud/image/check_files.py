@@ -31,6 +31,8 @@ def entrypoint_of(config: ImageConfig, fs: ImageFilesystem) -> tuple[str | None,
     if not command:
         return None, None
     program = command[0]
+    if "/" in program and not program.startswith("/"):  # ./server runs from WORKDIR
+        return program, fs.resolve(posixpath.join(config.working_dir or "/", program))
     return program, fs.which(program, config.env.get("PATH", DEFAULT_PATH))
 
 

@@ -133,3 +133,21 @@ def test_root_images_on_cloud_run_need_no_other_permissions(tmp_path):
     non_root = builder.write_docker_archive(tmp_path / "nonroot.tar")
     assert [f.rule for f in inspect_archive(non_root, spec, ["gcp-cloud-run"])] == ["image-permissions"]
     assert [f.rule for f in inspect_archive(archive, spec, ["aws-lambda"])] == ["image-permissions"]
+
+
+def test_a_relative_entrypoint_runs_from_the_working_directory(tmp_path):
+    builder = correct_image("http")
+    builder.entrypoint = ["./server"]
+    spec = FunctionSpec.model_validate(spec_for())
+    assert inspect_archive(builder.write_docker_archive(tmp_path / "ok.tar"), spec, ["gcp-cloud-run"]) == []
+    builder.working_dir = "/srv"
+    [finding] = inspect_archive(builder.write_docker_archive(tmp_path / "bad.tar"), spec, ["gcp-cloud-run"])
+    assert finding.rule == "image-entrypoint-missing"
+
+
+def test_a_working_directory_of_slash_does_not_check_the_whole_system(tmp_path):
+    builder = correct_image("http")
+    builder.working_dir = "/"
+    builder.layer().file("/etc/shadow", "root:*:1::::::\n", 0o640).directory("/root", 0o700)
+    spec = FunctionSpec.model_validate(spec_for())
+    assert inspect_archive(builder.write_docker_archive(tmp_path / "image.tar"), spec, ["gcp-cloud-run"]) == []
