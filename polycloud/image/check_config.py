@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from polycloud.findings import Finding
 from polycloud.image.image import ImageConfig, PlatformNotFoundError
-from polycloud.image.manifest import platform_for
+from polycloud.image.manifest import Platform, platform_for
 from polycloud.image.rules import image_finding
 from polycloud.limits import Limit
 from polycloud.spec import FunctionSpec
 
-__all__ = ["command_findings", "platform_findings", "port_findings", "size_findings"]
+__all__ = ["LAMBDA", "command_findings", "lambda_index_findings", "missing_platform_findings", "platform_findings",
+           "port_findings", "size_findings"]
+
+LAMBDA = "aws-lambda"
 
 
 def _build_hint(spec: FunctionSpec) -> str:
@@ -41,6 +46,21 @@ def missing_platform_findings(error: PlatformNotFoundError, spec: FunctionSpec) 
                           f"{spec.architecture} (it has: {shown})",
                           f"add {wanted} to the build: `docker buildx build --platform {wanted},... --push`, or "
                           "set architecture to one the index has")]
+
+
+def lambda_index_findings(platforms: list[Platform], providers: Sequence[str], spec: FunctionSpec,
+                          where: str) -> list[Finding]:
+    """Lambda takes a single image manifest, never an index (multi-platform or with attestations)."""
+    if not platforms or LAMBDA not in providers:
+        return []
+    shown = ", ".join(str(p) for p in platforms)
+    wanted = platform_for(spec.architecture)
+    return [image_finding(
+        "image-lambda-index", f"{where} is an image index ({shown}); Lambda does not support multi-architecture "
+        "images and refuses an index with 'The image manifest, config or layer media type for the source image "
+        "... is not supported' (buildx makes an index of a single platform too, for provenance attestations)",
+        f"push one platform as a plain manifest: `docker buildx build --platform {wanted} --provenance=false "
+        "--sbom=false --push ...`", provider=LAMBDA)]
 
 
 def command_findings(config: ImageConfig, where: str) -> list[Finding]:

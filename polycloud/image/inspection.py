@@ -8,7 +8,9 @@ from typing import Any
 
 from polycloud.findings import Finding, Report
 from polycloud.image.check_config import (
+    LAMBDA,
     command_findings,
+    lambda_index_findings,
     missing_platform_findings,
     platform_findings,
     port_findings,
@@ -24,7 +26,6 @@ from polycloud.spec import FunctionSpec
 
 __all__ = ["check_image", "inspect_archive", "validate_image"]
 
-LAMBDA = "aws-lambda"
 SIZE_LIMIT = "image_size"
 """Key of the uncompressed image size limit in a provider's limits data (MiB)."""
 
@@ -37,9 +38,10 @@ def check_image(image: Image, spec: FunctionSpec, providers: Sequence[str] = (),
     when ``aws-lambda`` is a target or the image sets a non-root USER.
     """
     config, where = image.config, image.where
-    findings = platform_findings(config, spec, where)
-    if findings:  # the files of a foreign image would only repeat it
-        return findings + signature_findings(image, signature)
+    findings = lambda_index_findings(image.platforms, providers, spec, where)
+    foreign = platform_findings(config, spec, where)
+    if foreign:  # the files of a foreign image would only repeat it
+        return findings + foreign + signature_findings(image, signature)
     findings += command_findings(config, where)
     findings += port_findings(config, spec, where)
     fs = image.filesystem()
@@ -97,7 +99,8 @@ def inspect_archive(path: str | Path, spec: FunctionSpec, providers: Sequence[st
     try:
         image = open_image(path, platform_for(spec.architecture), tag=tag)
     except PlatformNotFoundError as missing:
-        return missing_platform_findings(missing, spec)
+        return (lambda_index_findings(missing.available, providers, spec, f"the image at {path}")
+                + missing_platform_findings(missing, spec))
     return check_image(image, spec, providers, limits=limits, signature=signature)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from polycloud.findings import Finding
+from polycloud.image.manifest import INDEX_TYPES
 from polycloud.image.reference import ImageReference, mutable_tag_reason
 from polycloud.image.rules import IMAGE_PATH, image_finding
 from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
@@ -23,10 +24,19 @@ __all__ = ["PinnedImage", "mutable_tag_findings", "pin", "resolve_digest"]
 
 @dataclass(frozen=True)
 class PinnedImage:
-    """A reference as written and the digest it named when resolved; ``pinned`` is what to deploy."""
+    """A reference as written and the digest it named when resolved; ``pinned`` is what to deploy.
+
+    ``media_type`` tells an image manifest from an index (``is_index``): Lambda refuses an index.
+    """
 
     reference: str
     digest: str
+    media_type: str = ""
+
+    @property
+    def is_index(self) -> bool:
+        """True when the digest names a multi-platform index (OCI index or Docker manifest list)."""
+        return self.media_type in INDEX_TYPES
 
     @property
     def pinned(self) -> str:
@@ -44,8 +54,8 @@ def pin(reference: str, client: RegistryClient) -> PinnedImage:
         RegistryUnreachableError: the registry cannot be reached (the caller decides whether to go on).
         ImageError: the registry refuses, or the tag or digest does not exist.
     """
-    parsed = ImageReference.parse(reference)
-    return PinnedImage(reference=reference, digest=client.resolve(parsed))
+    digest, media_type = client.resolve(ImageReference.parse(reference))
+    return PinnedImage(reference=reference, digest=digest, media_type=media_type)
 
 
 def resolve_digest(reference: str, client: RegistryClient | None = None) -> str:

@@ -53,15 +53,16 @@ class RegistryClient:
         self._manifests: dict[tuple[str, str, str], tuple[bytes, str]] = {}
 
     # -- the API ---------------------------------------------------------------------------
-    def resolve(self, reference: ImageReference) -> str:
-        """The digest the reference's tag (or digest) names now, from a HEAD on its manifest."""
+    def resolve(self, reference: ImageReference) -> tuple[str, str]:
+        """The digest the reference's tag (or digest) names now, and its media type, from a HEAD on its manifest."""
         response = self._request("HEAD", reference, f"manifests/{reference.lookup}",
                                  headers={"Accept": ACCEPT_MANIFESTS})
         digest = response.headers.get("Docker-Content-Digest")
-        if digest:
-            return digest
-        raw, _ = self.manifest(reference, reference.lookup)  # some registries send no digest header on HEAD
-        return digest_of(raw)
+        media_type = response.headers.get("Content-Type", "").split(";")[0].strip()
+        if digest and media_type:
+            return digest, media_type
+        raw, media_type = self.manifest(reference, reference.lookup)  # the headers are optional: GET it
+        return digest_of(raw), media_type
 
     def manifest(self, reference: ImageReference, lookup: str) -> tuple[bytes, str]:
         """A manifest's exact bytes and media type, by tag or digest (digests are checked and cached)."""

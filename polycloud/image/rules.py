@@ -21,6 +21,8 @@ RULES: tuple[RuleInfo, ...] = (
              _OCI + "config.md"),
     RuleInfo("image-platform-missing", _E, "A multi-platform index has no linux image for the spec's architecture.",
              _OCI + "image-index.md"),
+    RuleInfo("image-lambda-index", _E, "Lambda refuses an image index (multi-platform, or buildx provenance/SBOM "
+             "attestations): push a single-platform manifest.", _LAMBDA + "images-create.html"),
     RuleInfo("image-os", _E, "The image is not a Linux image.", _LAMBDA + "images-create.html"),
     RuleInfo("image-no-command", _E, "The image has neither ENTRYPOINT nor CMD.", _OCI + "config.md"),
     RuleInfo("image-entrypoint-missing", _E, "The entrypoint (or CMD) program is not in the image or on its PATH.",

@@ -114,6 +114,14 @@ def _arm_only_index(folder: Path) -> Path:
     return write_oci_layout(folder / "layout", index)
 
 
+def _lambda_with_attestation(folder: Path) -> Path:
+    """What `docker buildx build --platform linux/amd64 --push` makes by default: an index of the image and
+    its provenance attestation (platform unknown/unknown)."""
+    attestation = ImageBuilder(architecture="unknown", os="unknown").artifact()
+    index = index_of(correct_image("lambda-runtime-api").artifact(), attestation)
+    return write_oci_layout(folder / "layout", index)
+
+
 def _too_big(builder: ImageBuilder) -> None:
     builder.layer().file("/var/task/model.bin", b"\0" * (3 * 1024 * 1024))
 
@@ -125,6 +133,8 @@ BROKEN: tuple[BrokenImage, ...] = (
                 spec_for("lambda-runtime-api", "arm64"), in_message="exec format error"),
     BrokenImage("index without the spec's platform", "image-platform-missing", _arm_only_index,
                 in_message="linux/amd64"),
+    BrokenImage("index with a provenance attestation, on Lambda", "image-lambda-index", _lambda_with_attestation,
+                spec_for("lambda-runtime-api"), in_message="--provenance=false"),
     BrokenImage("windows image", "image-os", _mutate("http", lambda b: setattr(b, "os", "windows")),
                 in_message="windows"),
     BrokenImage("no ENTRYPOINT or CMD", "image-no-command",

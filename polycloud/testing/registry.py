@@ -62,9 +62,12 @@ class FakeRegistry(FakeService):
     """A stateful OCI registry at ``https://<host>``; ``push`` stores test images, ``calls`` logs requests."""
 
     def __init__(self, host: str = "registry.fake.test", *, auth: str = "bearer",
-                 users: dict[str, str] | None = None) -> None:
+                 users: dict[str, str] | None = None, digest_header: bool = True) -> None:
         super().__init__(base_url=f"https://{host}")
         self.host, self.auth = host, auth
+        self.digest_header = digest_header
+        """False: answer manifests without ``Docker-Content-Digest``, which the spec only recommends
+        (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests)."""
         self.users = dict(users or {})
         self.repositories: dict[str, _Repository] = {}
         self._tokens: dict[str, tuple[str | None, set[str]]] = {}
@@ -111,6 +114,10 @@ class FakeRegistry(FakeService):
             return self._upload(request, upload["repo"], upload["id"])
         return _error(404, "NAME_UNKNOWN", f"no route {request.method} {request.path}")
 
+    def expire_tokens(self) -> None:
+        """Forget every token issued, as real tokens expire (``expires_in``): clients must ask again."""
+        self._tokens.clear()
+
     def _manifest(self, request: FakeRequest, name: str, ref: str) -> FakeResponse:
         action = "pull" if request.method in ("GET", "HEAD") else "push"
         denied = self._authorized(request, name, action)
@@ -131,7 +138,9 @@ class FakeRegistry(FakeService):
         if repo is None or found is None or found not in repo.manifests:
             return _error(404, "MANIFEST_UNKNOWN", f"manifest unknown: {name}:{ref}")
         raw, media_type = repo.manifests[found]
-        headers = {"Content-Type": media_type, "Docker-Content-Digest": found, "Content-Length": str(len(raw))}
+        headers = {"Content-Type": media_type, "Content-Length": str(len(raw))}
+        if self.digest_header:
+            headers["Docker-Content-Digest"] = found
         return FakeResponse(200, b"" if request.method == "HEAD" else raw, headers)
 
     def _blob(self, request: FakeRequest, name: str, digest: str) -> FakeResponse:

@@ -20,7 +20,7 @@ from polycloud.image import (
     resolve_digest,
 )
 from polycloud.testing.image_catalog import correct_image, spec_for
-from polycloud.testing.images import index_of
+from polycloud.testing.images import ImageBuilder, index_of
 from polycloud.testing.registry import FakeRegistry
 
 AMD64, ARM64 = platform_for("x86_64"), platform_for("arm64")
@@ -76,7 +76,8 @@ def test_anonymous_pull_follows_the_bearer_challenge(registry, client):
 
 def test_multi_platform_index_gives_the_spec_platform(registry, client):
     amd, arm = correct_image("http", "x86_64").artifact(), correct_image("http", "arm64").artifact()
-    index_digest = registry.push("team/app", "v1", index_of(amd, arm))
+    attestation = ImageBuilder(architecture="unknown", os="unknown").artifact()  # buildx provenance
+    index_digest = registry.push("team/app", "v1", index_of(amd, arm, attestation))
     image = pull_image(registry.reference("team/app", "v1"), client, ARM64)
     assert image.digest == index_digest and image.manifest_digest == arm.digest
     assert image.config.architecture == "arm64"
@@ -191,3 +192,28 @@ def test_anonymous_push_is_refused(registry):
     response = requests.post(f"https://{registry.host}/v2/team/app/blobs/uploads/")
     assert response.status_code == 401
     assert 'scope="repository:team/app:push"' in response.headers["WWW-Authenticate"]
+
+
+def test_pin_tells_an_index_from_an_image(registry, client):
+    registry.push("team/app", "multi", index_of(correct_image("http").artifact(),
+                                                correct_image("http", "arm64").artifact()))
+    registry.push("team/app", "single", correct_image("http").artifact())
+    assert pin(registry.reference("team/app", "multi"), client).is_index
+    assert not pin(registry.reference("team/app", "single"), client).is_index
+
+
+def test_a_registry_without_the_digest_header_still_pins(tmp_path):
+    fake = FakeRegistry(digest_header=False)
+    with fake.activate():
+        digest = fake.push("team/app", "main", correct_image("http").artifact())
+        pinned = pin(fake.reference("team/app", "main"), RegistryClient(cache_dir=tmp_path))
+        assert pinned.digest == digest  # computed from the manifest bytes
+        assert [c.method for c in fake.calls if "/manifests/" in c.path][-1] == "GET"
+
+
+def test_an_expired_token_is_renewed(registry, client):
+    registry.push("team/app", "v1", correct_image("http").artifact())
+    pin(registry.reference("team/app", "v1"), client)
+    registry.expire_tokens()
+    assert pin(registry.reference("team/app", "v1"), client).digest.startswith("sha256:")
+    assert sum(c.path == "/token" for c in registry.calls) == 2

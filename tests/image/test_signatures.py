@@ -8,7 +8,15 @@ import pytest
 
 from polycloud import FunctionSpec
 from polycloud.cli import main
-from polycloud.image import RegistryClient, SignaturePolicy, check_image, platform_for, pull_image, verify_signature
+from polycloud.image import (
+    RegistryClient,
+    SignaturePolicy,
+    check_image,
+    inspect_archive,
+    platform_for,
+    pull_image,
+    verify_signature,
+)
 from polycloud.image.signature import signature_tag
 from polycloud.testing.image_catalog import correct_image, spec_for
 from polycloud.testing.images import cosign_signature, generate_cosign_key, index_of, write_oci_layout
@@ -78,14 +86,17 @@ def test_a_docker_save_archive_cannot_prove_a_signature(tmp_path, capsys, write_
     assert code == 1 and "no manifest digest" in finding["message"] and "cosign save" in finding["hint"]
 
 
-def test_a_signed_multi_platform_index_passes_for_each_platform(tmp_path, capsys, write_spec, keys):
-    (private, pem), _ = keys
-    index = index_of(correct_image("lambda-runtime-api", "x86_64").artifact(),
-                     correct_image("lambda-runtime-api", "arm64").artifact())
+def test_a_signed_multi_platform_index_passes_for_each_platform(tmp_path, keys):
+    (private, pem), (other_private, _) = keys
+    index = index_of(correct_image("http", "x86_64").artifact(), correct_image("http", "arm64").artifact())
     archive = layout(tmp_path, index, cosign_signature(private, index.digest))
     for architecture in ("x86_64", "arm64"):
-        spec = write_spec(spec_for("lambda-runtime-api", architecture), f"{architecture}.json")
-        assert validate_json(capsys, spec, archive, public_key(tmp_path, pem)) == (0, [])
+        spec = FunctionSpec.model_validate(spec_for("http", architecture))
+        assert inspect_archive(archive, spec, ["gcp-cloud-run"], signature=SignaturePolicy(pem)) == []
+    forged = layout(tmp_path / "forged", index, cosign_signature(other_private, index.digest))
+    [finding] = inspect_archive(forged, FunctionSpec.model_validate(spec_for("http", "arm64")), ["gcp-cloud-run"],
+                                signature=SignaturePolicy(pem))
+    assert finding.rule == "image-signature"
 
 
 def test_a_key_file_that_is_not_a_key_is_a_usage_error(tmp_path, capsys, write_spec):
