@@ -103,6 +103,7 @@ class ImageBuilder:
         self.architecture, self.os = architecture, os
         self.variant: str | None = "v8" if architecture == "arm64" else None
         self.layers: list[list[_Entry]] = [[]]
+        self._directories: set[str] = set()
         self.entrypoint: list[str] | None = None
         self.cmd: list[str] | None = None
         self.env: dict[str, str] = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -122,6 +123,7 @@ class ImageBuilder:
         """Add a directory."""
         self._parents(path)
         self.layers[-1].append(_Entry(path, "dir", mode=mode))
+        self._directories.add(path)
         return self
 
     def symlink(self, path: str, target: str) -> ImageBuilder:
@@ -143,12 +145,11 @@ class ImageBuilder:
 
     def _parents(self, path: str) -> None:
         parts = path.strip("/").split("/")[:-1]
-        known = {e.path for layer in self.layers for e in layer}
         for depth in range(1, len(parts) + 1):
             parent = "/" + "/".join(parts[:depth])
-            if parent not in known:
+            if parent not in self._directories:
                 self.layers[-1].append(_Entry(parent, "dir", mode=0o755))
-                known.add(parent)
+                self._directories.add(parent)
 
     # -- common bases -------------------------------------------------------------------
     def glibc_base(self) -> ImageBuilder:
