@@ -32,6 +32,10 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 OCI_CONFIG = "application/vnd.oci.image.config.v1+json"
 OCI_LAYER_GZIP = "application/vnd.oci.image.layer.v1.tar+gzip"
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 _ELF_MACHINES = {"x86_64": 62, "amd64": 62, "arm64": 183, "aarch64": 183, "i386": 3}
 LOADERS = {"amd64": "/lib64/ld-linux-x86-64.so.2", "arm64": "/lib/ld-linux-aarch64.so.1"}
 MUSL_LOADERS = {"amd64": "/lib/ld-musl-x86_64.so.1", "arm64": "/lib/ld-musl-aarch64.so.1"}
@@ -126,6 +130,12 @@ class ImageBuilder:
         self._directories.add(path)
         return self
 
+    def hardlink(self, path: str, target: str) -> ImageBuilder:
+        """Add a hard link to ``target``, a file added earlier in the same layer."""
+        self._parents(path)
+        self.layers[-1].append(_Entry(path, "hardlink", mode=0o755, link=target))
+        return self
+
     def symlink(self, path: str, target: str) -> ImageBuilder:
         """Add a symbolic link."""
         self._parents(path)
@@ -199,8 +209,9 @@ class ImageBuilder:
                     if entry.kind == "dir":
                         info.type = tarfile.DIRTYPE
                         tar.addfile(info)
-                    elif entry.kind == "symlink":
-                        info.type, info.linkname = tarfile.SYMTYPE, entry.link
+                    elif entry.kind in ("symlink", "hardlink"):
+                        info.type = tarfile.SYMTYPE if entry.kind == "symlink" else tarfile.LNKTYPE
+                        info.linkname = entry.link if entry.kind == "symlink" else entry.link.lstrip("/")
                         tar.addfile(info)
                     else:
                         info.size = len(entry.data)
@@ -215,18 +226,21 @@ class ImageBuilder:
             platform["variant"] = self.variant
         return platform
 
-    def artifact(self) -> Artifact:
-        """The OCI manifest, config and gzip layers of this image."""
+    def artifact(self, *, docker: bool = False) -> Artifact:
+        """The manifest, config and gzip layers of this image (OCI media types, or with ``docker`` the
+        Docker v2 schema 2 ones that older clients push)."""
+        kinds = (DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER_GZIP) if docker else (
+            OCI_MANIFEST, OCI_CONFIG, OCI_LAYER_GZIP)
         config = _json(self.config())
         blobs = {_digest(config): config}
         layers = []
         for tar in self.layer_tars():
             compressed = gzip.compress(tar, mtime=0)
             blobs[_digest(compressed)] = compressed
-            layers.append({"mediaType": OCI_LAYER_GZIP, "digest": _digest(compressed), "size": len(compressed)})
-        manifest = _json({"schemaVersion": 2, "mediaType": OCI_MANIFEST, "config": {
-            "mediaType": OCI_CONFIG, "digest": _digest(config), "size": len(config)}, "layers": layers})
-        return Artifact(manifest, OCI_MANIFEST, blobs, platform=self.platform())
+            layers.append({"mediaType": kinds[2], "digest": _digest(compressed), "size": len(compressed)})
+        manifest = _json({"schemaVersion": 2, "mediaType": kinds[0], "config": {
+            "mediaType": kinds[1], "digest": _digest(config), "size": len(config)}, "layers": layers})
+        return Artifact(manifest, kinds[0], blobs, platform=self.platform())
 
     def write_docker_archive(self, path: str | Path, tag: str = "example/app:latest") -> Path:
         """A ``docker save`` tarball in the legacy format (manifest.json, <id>/layer.tar)."""
@@ -244,16 +258,17 @@ class ImageBuilder:
         return target
 
 
-def index_of(*artifacts: Artifact) -> Artifact:
-    """A multi-platform OCI index over image artifacts."""
-    manifest = _json({"schemaVersion": 2, "mediaType": OCI_INDEX,
+def index_of(*artifacts: Artifact, docker: bool = False) -> Artifact:
+    """A multi-platform OCI index (or, with ``docker``, a Docker manifest list) over image artifacts."""
+    media_type = DOCKER_LIST if docker else OCI_INDEX
+    manifest = _json({"schemaVersion": 2, "mediaType": media_type,
                       "manifests": [a.descriptor() for a in artifacts]})
     blobs: dict[str, bytes] = {}
     children: dict[str, tuple[bytes, str]] = {}
     for artifact in artifacts:
         blobs.update(artifact.blobs)
         children[artifact.digest] = (artifact.manifest, artifact.media_type)
-    return Artifact(manifest, OCI_INDEX, blobs, children)
+    return Artifact(manifest, media_type, blobs, children)
 
 
 def _write_tar(target: Path, files: dict[str, bytes]) -> None:

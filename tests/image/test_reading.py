@@ -151,3 +151,12 @@ def test_a_working_directory_of_slash_does_not_check_the_whole_system(tmp_path):
     builder.layer().file("/etc/shadow", "root:*:1::::::\n", 0o640).directory("/root", 0o700)
     spec = FunctionSpec.model_validate(spec_for())
     assert inspect_archive(builder.write_docker_archive(tmp_path / "image.tar"), spec, ["gcp-cloud-run"]) == []
+
+
+def test_a_hard_link_has_the_content_of_its_target(tmp_path):
+    builder = correct_image("http")
+    builder.layer().file("/app/real-server", elf_binary("arm64"), 0o755).hardlink("/app/server", "/app/real-server")
+    spec = FunctionSpec.model_validate(spec_for())
+    findings = inspect_archive(builder.write_docker_archive(tmp_path / "image.tar"), spec, ["gcp-cloud-run"])
+    assert [f.rule for f in findings] == ["image-elf-machine"]
+    assert "/app/server (aarch64 (arm64))" in findings[0].message

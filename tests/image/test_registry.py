@@ -217,3 +217,14 @@ def test_an_expired_token_is_renewed(registry, client):
     registry.expire_tokens()
     assert pin(registry.reference("team/app", "v1"), client).digest.startswith("sha256:")
     assert sum(c.path == "/token" for c in registry.calls) == 2
+
+
+def test_docker_media_types_read_like_oci_ones(registry, client):
+    amd = correct_image("http").artifact(docker=True)
+    arm = correct_image("http", "arm64").artifact(docker=True)
+    digest = registry.push("team/app", "v1", index_of(amd, arm, docker=True))
+    pinned = pin(registry.reference("team/app", "v1"), client)
+    assert pinned.digest == digest and pinned.is_index
+    image = pull_image(registry.reference("team/app", "v1"), client, AMD64)
+    assert image.manifest_digest == amd.digest
+    assert check_image(image, FunctionSpec.model_validate(spec_for("http")), ["gcp-cloud-run"]) == []
