@@ -132,8 +132,8 @@ def _elf_findings(binaries: Iterable[FileEntry], spec: FunctionSpec, fs: ImageFi
         findings.append(image_finding(
             "image-loader-missing", f"{_listed(paths)}: linked against {libc}, whose loader {interpreter} is not in "
             f"the image{has}: the start fails with 'no such file or directory'",
-            f"build the binary in the same base image family as the runtime image ({libc}), or link it "
-            "statically (e.g. CGO_ENABLED=0 for Go, target *-unknown-linux-musl with static linking for Rust)"))
+            f"build the binary on a {image_libc or 'matching'} base, the same family as the runtime image (or "
+            f"run it on a {libc} base), or link it statically (e.g. CGO_ENABLED=0 for Go)"))
     return findings
 
 

@@ -173,7 +173,7 @@ BROKEN: tuple[BrokenImage, ...] = (
                 spec_for("lambda-runtime-api"), in_message="/var/task/lib/_speedups.so"),
     BrokenImage("musl binary in a glibc image", "image-loader-missing",
                 _mutate("http", lambda b: b.layer().file("/app/server", elf_binary(
-                    "amd64", MUSL_LOADERS["amd64"]), 0o755)), in_message="musl"),
+                    "amd64", MUSL_LOADERS["amd64"]), 0o755)), in_message="build the binary on a glibc base"),
     BrokenImage("lambda contract without runtime client", "image-contract-lambda",
                 _docker(lambda: correct_image("http")), spec_for("lambda-runtime-api"),
                 in_message="awslambdaric"),
