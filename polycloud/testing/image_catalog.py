@@ -122,6 +122,15 @@ def _lambda_with_attestation(folder: Path) -> Path:
     return write_oci_layout(folder / "layout", index)
 
 
+def _glibc_on_musl() -> ImageBuilder:
+    from polycloud.testing.images import LOADERS
+
+    builder = ImageBuilder("amd64").musl_base()
+    builder.layer().file("/app/server", elf_binary("amd64", LOADERS["amd64"]), 0o755)
+    builder.entrypoint, builder.working_dir, builder.exposed_ports = ["/app/server"], "/app", ["8080/tcp"]
+    return builder
+
+
 def _too_big(builder: ImageBuilder) -> None:
     builder.layer().file("/var/task/model.bin", b"\0" * (3 * 1024 * 1024))
 
@@ -174,6 +183,8 @@ BROKEN: tuple[BrokenImage, ...] = (
     BrokenImage("musl binary in a glibc image", "image-loader-missing",
                 _mutate("http", lambda b: b.layer().file("/app/server", elf_binary(
                     "amd64", MUSL_LOADERS["amd64"]), 0o755)), in_message="build the binary on a glibc base"),
+    BrokenImage("glibc binary in a musl image", "image-loader-missing", _docker(_glibc_on_musl),
+                in_message="build the binary on a musl base"),
     BrokenImage("lambda contract without runtime client", "image-contract-lambda",
                 _docker(lambda: correct_image("http")), spec_for("lambda-runtime-api"),
                 in_message="awslambdaric"),
