@@ -88,8 +88,7 @@ def _permission_findings(root: str, fs: ImageFilesystem) -> list[Finding]:
         if entry.kind == "dir":
             wanted = stat.S_IROTH | stat.S_IXOTH
         elif entry.kind == "file":
-            executable = entry.mode & 0o111 or entry.is_script or entry.is_elf
-            wanted = stat.S_IROTH | (stat.S_IXOTH if executable else 0)
+            wanted = stat.S_IROTH | (stat.S_IXOTH if entry.mode & 0o111 else 0)  # meant to run: others too
         else:
             continue
         if entry.mode & wanted != wanted:
@@ -168,7 +167,8 @@ def file_findings(config: ImageConfig, fs: ImageFilesystem, spec: FunctionSpec, 
                     f"`RUN chmod 755 {entry.path}` (or `COPY --chmod=755 ...`) in the Dockerfile, or "
                     f"`git update-index --chmod=+x` on the file"))
     under_root = list(fs.under(task_root)) if task_root else []
-    scripts = checked + [e for e in under_root if e.is_file and e.is_script and e not in checked]
+    runnable = [e for e in under_root if e.is_file and e.mode & 0o111 and e not in checked]  # #! matters on exec
+    scripts = checked + [e for e in runnable if e.is_script]
     findings += _script_findings(scripts, config, fs)
     if task_root and not runs_as_root:
         findings += _permission_findings(task_root, fs)

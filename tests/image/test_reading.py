@@ -160,3 +160,21 @@ def test_a_hard_link_has_the_content_of_its_target(tmp_path):
     findings = inspect_archive(builder.write_docker_archive(tmp_path / "image.tar"), spec, ["gcp-cloud-run"])
     assert [f.rule for f in findings] == ["image-elf-machine"]
     assert "/app/server (aarch64 (arm64))" in findings[0].message
+
+
+def test_a_module_with_a_shebang_that_is_never_executed_is_fine(tmp_path):
+    builder = correct_image("lambda-runtime-api")
+    builder.layer().file("/var/task/tool.py", "#!/usr/bin/python2\r\nprint('imported, not run')\r\n", 0o644)
+    spec = FunctionSpec.model_validate(spec_for("lambda-runtime-api"))
+    assert inspect_archive(builder.write_docker_archive(tmp_path / "ok.tar"), spec, ["aws-lambda"]) == []
+    builder.layer().file("/var/task/tool.py", "#!/usr/bin/python2\r\nprint('run')\r\n", 0o755)
+    findings = inspect_archive(builder.write_docker_archive(tmp_path / "bad.tar"), spec, ["aws-lambda"])
+    assert sorted(f.rule for f in findings) == ["image-interpreter-missing", "image-shebang-crlf"]
+
+
+def test_an_owner_only_executable_under_the_task_root_is_refused_on_lambda(tmp_path):
+    builder = correct_image("lambda-runtime-api")
+    builder.layer().file("/var/task/bin/helper", elf_binary("amd64"), 0o744)
+    spec = FunctionSpec.model_validate(spec_for("lambda-runtime-api"))
+    [finding] = inspect_archive(builder.write_docker_archive(tmp_path / "image.tar"), spec, ["aws-lambda"])
+    assert finding.rule == "image-permissions" and "/var/task/bin/helper (0744)" in finding.message
