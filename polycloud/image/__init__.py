@@ -5,11 +5,13 @@ tarball) and ``pull_image`` (a registry, through ``RegistryClient``), each for o
 Checking: ``check_image`` / ``inspect_archive`` / ``validate_image`` give ``image-*`` findings.
 Digests: ``pin`` / ``resolve_digest``; ``mutable_tag_findings`` warns offline about moving tags.
 Signatures: ``SignaturePolicy`` (a cosign public key) and ``verify_signature``.
+Registry logins: ``ecr_credentials``, ``google_credentials``, ``acr_credentials``, ``chain``.
 
 Importing this package imports neither ``requests`` nor ``pyelftools`` nor ``cryptography``
 (the ``image`` extra); each is loaded by the first call that needs it.
 """
 
+from polycloud.image.credentials import acr_credentials, chain, ecr_credentials, google_credentials
 from polycloud.image.image import Image, ImageConfig, PlatformNotFoundError, open_image, pull_image
 from polycloud.image.inspection import check_image, inspect_archive, validate_image
 from polycloud.image.manifest import ImageError, Platform, platform_for
@@ -32,7 +34,11 @@ __all__ = [
     "RegistryClient",
     "RegistryUnreachableError",
     "SignaturePolicy",
+    "acr_credentials",
+    "chain",
     "check_image",
+    "ecr_credentials",
+    "google_credentials",
     "inspect_archive",
     "mutable_tag_findings",
     "open_image",

@@ -66,6 +66,8 @@ class FakeRegistry(FakeService):
         super().__init__(base_url=f"https://{host}")
         self.host, self.auth = host, auth
         self.digest_header = digest_header
+        self.entra_tokens: set[str] = set()
+        """Entra ID access tokens ``/oauth2/exchange`` accepts (ACR)."""
         """False: answer manifests without ``Docker-Content-Digest``, which the spec only recommends
         (https://github.com/opencontainers/distribution-spec/blob/main/spec.md#pulling-manifests)."""
         self.users = dict(users or {})
@@ -101,6 +103,8 @@ class FakeRegistry(FakeService):
     def dispatch(self, request: FakeRequest) -> FakeResponse:
         if request.path == "/token":
             return self._token(request)
+        if request.path == "/oauth2/exchange":
+            return self._exchange(request)
         if request.path in ("/v2", "/v2/"):
             return self._authorized(request, None, "pull") or FakeResponse(200, b"{}")
         manifest = _MANIFEST.match(request.path)
@@ -214,6 +218,18 @@ class FakeRegistry(FakeService):
         if scope and scope not in token[1] and f"repository:{name}:pull,push" not in token[1]:
             return _error(403 if token[0] else 401, "DENIED", f"token does not grant {scope}")
         return None
+
+    def _exchange(self, request: FakeRequest) -> FakeResponse:
+        """ACR's Entra ID token exchange: an accepted ``access_token`` becomes a refresh token that is the
+        password of user 00000000-0000-0000-0000-000000000000.
+        Source: https://github.com/Azure/acr/blob/main/docs/AAD-OAuth.md"""
+        raw = request.body.decode() if isinstance(request.body, bytes) else ""
+        form = dict(parse_qsl(raw))
+        if form.get("grant_type") != "access_token" or form.get("access_token") not in self.entra_tokens:
+            return _error(401, "UNAUTHORIZED", "the access token is not valid for this registry")
+        refresh = f"refresh-{next(self._numbers)}"
+        self.users["00000000-0000-0000-0000-000000000000"] = refresh
+        return FakeResponse(200, json.dumps({"refresh_token": refresh}).encode(), {"Content-Type": "application/json"})
 
     def _token(self, request: FakeRequest) -> FakeResponse:
         header = request.headers.get("authorization", "")
