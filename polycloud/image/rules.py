@@ -15,8 +15,8 @@ _LAMBDA = "https://docs.aws.amazon.com/lambda/latest/dg/"
 _OCI = "https://github.com/opencontainers/image-spec/blob/main/"
 
 RULES: tuple[RuleInfo, ...] = (
-    RuleInfo("image-mutable-tag", _W, "The image is referenced by a tag that moves (none, :latest, a branch, a "
-             "major/minor line); pin it by digest.", _LAMBDA + "images-create.html"),
+    RuleInfo("image-mutable-tag", _W, "The image is referenced by a tag that moves (none, :latest, a branch or "
+             "channel name); pin it by digest.", _LAMBDA + "images-create.html"),
     RuleInfo("image-platform", _E, "The image's architecture is not the spec's architecture (exec format error).",
              _OCI + "config.md"),
     RuleInfo("image-platform-missing", _E, "A multi-platform index has no linux image for the spec's architecture.",
