@@ -16,7 +16,8 @@ _OCI = "https://github.com/opencontainers/image-spec/blob/main/"
 
 RULES: tuple[RuleInfo, ...] = (
     RuleInfo("image-mutable-tag", _W, "The image is referenced by a tag that moves (none, :latest, a branch or "
-             "channel name); pin it by digest.", _LAMBDA + "images-create.html"),
+             "channel name); pin it by digest.", "https://docs.aws.amazon.com/lambda/latest/api/"
+             "API_UpdateFunctionCode.html"),
     RuleInfo("image-platform", _E, "The image's architecture is not the spec's architecture (exec format error).",
              _OCI + "config.md"),
     RuleInfo("image-platform-missing", _E, "A multi-platform index has no linux image for the spec's architecture.",

@@ -101,3 +101,20 @@ def test_an_archive_that_is_not_an_image_says_how_to_make_one(tmp_path, capsys, 
 def test_cosign_key_needs_an_image(tmp_path, capsys, write_spec):
     assert main(["validate", str(write_spec(spec_for())), "--cosign-key", str(tmp_path / "k.pub")]) == 2
     assert "--cosign-key needs --image-archive" in capsys.readouterr().err
+
+
+def test_one_archive_is_checked_against_each_spec_file(tmp_path, capsys, write_spec):
+    archive = correct_image("http").write_docker_archive(tmp_path / "image.tar")
+    good = write_spec(spec_for("http"), "good.json")
+    wrong_port = write_spec(spec_for("http", port=9000), "port.json")
+    code, document = run_json(capsys, good, wrong_port, "--image-archive", archive)
+    assert code == 1
+    [finding] = [f for f in document["findings"] if f["rule"].startswith("image-")]
+    assert finding["rule"] == "image-contract-port" and finding["file"].endswith("port.json")
+
+
+def test_an_invalid_spec_is_reported_once_and_its_image_is_not_checked(tmp_path, capsys, write_spec):
+    archive = correct_image("http").write_docker_archive(tmp_path / "image.tar")
+    code, document = run_json(capsys, write_spec({"name": "x"}), "--image-archive", archive)
+    assert code == 1
+    assert [f["rule"] for f in document["findings"]] == ["spec-missing-key"]
