@@ -13,7 +13,7 @@ Importing this package imports neither ``requests`` nor ``pyelftools`` nor ``cry
 
 from polycloud.image.credentials import acr_credentials, chain, ecr_credentials, google_credentials
 from polycloud.image.image import Image, ImageConfig, PlatformNotFoundError, open_image, pull_image
-from polycloud.image.inspection import check_image, inspect_archive, validate_image
+from polycloud.image.inspection import check_image, inspect_archive, inspect_reference, validate_image
 from polycloud.image.manifest import ImageError, Platform, platform_for
 from polycloud.image.pin import PinnedImage, mutable_tag_findings, pin, resolve_digest
 from polycloud.image.reference import ImageReference
@@ -40,6 +40,7 @@ __all__ = [
     "ecr_credentials",
     "google_credentials",
     "inspect_archive",
+    "inspect_reference",
     "mutable_tag_findings",
     "open_image",
     "pin",

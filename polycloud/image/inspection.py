@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycloud.findings import Finding, Report
 from polycloud.image.check_config import (
@@ -24,7 +24,10 @@ from polycloud.image.rules import image_finding
 from polycloud.image.signature import SignaturePolicy, verify_signature
 from polycloud.spec import FunctionSpec
 
-__all__ = ["check_image", "inspect_archive", "validate_image"]
+if TYPE_CHECKING:
+    from polycloud.image.registry import RegistryClient
+
+__all__ = ["check_image", "inspect_archive", "inspect_reference", "validate_image"]
 
 SIZE_LIMIT = "image_size"
 """Key of the uncompressed image size limit in a provider's limits data (MiB)."""
@@ -100,6 +103,25 @@ def inspect_archive(path: str | Path, spec: FunctionSpec, providers: Sequence[st
         image = open_image(path, platform_for(spec.architecture), tag=tag)
     except PlatformNotFoundError as missing:
         return (lambda_index_findings(missing.available, providers, spec, f"the image at {path}")
+                + missing_platform_findings(missing, spec))
+    return check_image(image, spec, providers, limits=limits, signature=signature)
+
+
+def inspect_reference(reference: str, client: RegistryClient, spec: FunctionSpec, providers: Sequence[str] = (), *,
+                      limits: Mapping[str, Any] | None = None,
+                      signature: SignaturePolicy | None = None) -> list[Finding]:
+    """``check_image`` over the image a reference names in its registry now (what plan and deploy check).
+
+    Raises:
+        RegistryUnreachableError: the registry cannot be reached.
+        ImageError: the registry refuses, or the reference does not exist.
+    """
+    from polycloud.image.image import pull_image
+
+    try:
+        image = pull_image(reference, client, platform_for(spec.architecture))
+    except PlatformNotFoundError as missing:
+        return (lambda_index_findings(missing.available, providers, spec, reference)
                 + missing_platform_findings(missing, spec))
     return check_image(image, spec, providers, limits=limits, signature=signature)
 

@@ -14,6 +14,7 @@ from polycloud.image import (
     RegistryClient,
     RegistryUnreachableError,
     check_image,
+    inspect_reference,
     pin,
     platform_for,
     pull_image,
@@ -228,3 +229,17 @@ def test_docker_media_types_read_like_oci_ones(registry, client):
     image = pull_image(registry.reference("team/app", "v1"), client, AMD64)
     assert image.manifest_digest == amd.digest
     assert check_image(image, FunctionSpec.model_validate(spec_for("http")), ["gcp-cloud-run"]) == []
+
+
+def test_inspect_reference_checks_what_the_tag_names_now(registry, client):
+    spec = FunctionSpec.model_validate(spec_for("lambda-runtime-api"))
+    reference = registry.reference("team/fn", "main")
+    registry.push("team/fn", "main", correct_image("lambda-runtime-api").artifact())
+    assert inspect_reference(reference, client, spec, ["aws-lambda"]) == []
+    broken = correct_image("lambda-runtime-api")
+    broken.layer().file("/lambda-entrypoint.sh", "#!/bin/sh\r\nexec /var/runtime/bootstrap\r\n", 0o755)
+    registry.push("team/fn", "main", broken.artifact())
+    assert [f.rule for f in inspect_reference(reference, client, spec, ["aws-lambda"])] == ["image-shebang-crlf"]
+    registry.push("team/fn", "main", index_of(correct_image("lambda-runtime-api", "arm64").artifact()))
+    assert [f.rule for f in inspect_reference(reference, client, spec, ["aws-lambda"])] == [
+        "image-lambda-index", "image-platform-missing"]
