@@ -11,7 +11,6 @@ from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
 from polycloud.errors import SpecError
 from polycloud.findings import Report
-from polycloud.image.pin import mutable_tag_findings
 from polycloud.limits import load_limits
 from polycloud.source import SpecSource, build_spec, read_source
 from polycloud.spec import FunctionSpec
@@ -58,8 +57,10 @@ def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
         return exc.report
     adapters = [registry.load(key)() for key in target_providers(loaded, providers)]
     report = check_spec(loaded, adapters, source=source, limits=limits)
+    from polycloud.image.pin import mutable_tag_findings
+
     tags = mutable_tag_findings(loaded)  # validate only: deploy pins the digest, so a moving tag is no risk there
-    report.extend(source.place(f) for f in tags) if source is not None else report.extend(tags)
+    report.extend([source.place(f) for f in tags] if source is not None else tags)
     return report
 
 
