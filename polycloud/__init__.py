@@ -3,27 +3,31 @@
 Importing polycloud imports no cloud SDK; each adapter loads its SDK on its first API call.
 """
 
+from polycloud._deploy import deploy, export, plan
+from polycloud._plan import Change, Deployment, Plan
+from polycloud._validate import validate, validate_files
 from polycloud.adapter import Adapter, Imported
-from polycloud.deploy import deploy, export, migrate, plan
 from polycloud.errors import (
     AdapterError,
     AuthError,
+    ConfigurationError,
     ConflictError,
     InvalidAdapterError,
     MissingDependencyError,
     NotFoundError,
+    OwnershipError,
     PolycloudError,
     ProviderError,
+    RefusedError,
     SpecError,
     ThrottledError,
     UnknownProviderError,
 )
 from polycloud.findings import Finding, Report, Severity
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Change, Deployment, Plan
+from polycloud.migration import Migration, MigrationRefusedError, PortabilityReport, migrate, portability
 from polycloud.source import dump_spec, load_spec
 from polycloud.spec import FunctionSpec
-from polycloud.validate import validate, validate_files
 
 __version__ = "0.1.0"
 
@@ -32,18 +36,24 @@ __all__ = [
     "AdapterError",
     "AuthError",
     "Change",
+    "ConfigurationError",
     "ConflictError",
     "Deployment",
     "Finding",
     "FunctionSpec",
     "Imported",
     "InvalidAdapterError",
+    "Migration",
+    "MigrationRefusedError",
     "MissingDependencyError",
     "NotFoundError",
+    "OwnershipError",
     "Plan",
     "PolycloudError",
+    "PortabilityReport",
     "ProviderError",
     "ProviderLimits",
+    "RefusedError",
     "Report",
     "Severity",
     "SpecError",
@@ -56,6 +66,7 @@ __all__ = [
     "load_spec",
     "migrate",
     "plan",
+    "portability",
     "validate",
     "validate_files",
 ]

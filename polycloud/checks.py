@@ -135,11 +135,10 @@ def neutral_findings(spec: FunctionSpec) -> list[Finding]:
     """Rules that hold for every provider and are not already enforced by the model."""
     findings: list[Finding] = []
     network = spec.network
-    if network.egress == "vpc" and not _any_vpc_settings(spec):
+    if network.egress == "vpc" and not any(s.names_vpc() for s in spec.providers.set_sections().values()):
         findings.append(Finding(
             "spec-vpc-settings", Severity.ERROR, "network.egress is 'vpc' but no provider section names a "
-            "subnet or network", "network.egress",
-            hint="add providers.aws.subnet_ids, providers.azure.subnet_id or providers.gcp.network"))
+            "subnet or network", "network.egress", hint=_vpc_hint()))
     if network.ingress == "none" and network.auth == "none":
         findings.append(Finding(
             "spec-auth-unreachable", Severity.WARNING, "network.auth is 'none' but network.ingress is 'none': "
@@ -149,10 +148,15 @@ def neutral_findings(spec: FunctionSpec) -> list[Finding]:
     return findings
 
 
-def _any_vpc_settings(spec: FunctionSpec) -> bool:
-    p = spec.providers
-    return bool((p.aws and p.aws.subnet_ids) or (p.azure and p.azure.subnet_id)
-                or (p.gcp and (p.gcp.network or p.gcp.subnetwork or p.gcp.connector)))
+def _vpc_hint() -> str:
+    """``add providers.<section>.<first VPC field>, ... or ...`` over the installed adapters' sections."""
+    from polycloud import registry
+
+    fields = [f"providers.{name}.{s.model.vpc_fields[0]}" for name, s in registry.sections().items()
+              if s.model.vpc_fields]
+    if not fields:
+        return "set network.egress: default"
+    return "add " + (", ".join(fields[:-1]) + " or " + fields[-1] if len(fields) > 1 else fields[0])
 
 
 def _secret_clashes(spec: FunctionSpec) -> Iterable[Finding]:

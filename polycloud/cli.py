@@ -1,7 +1,9 @@
-"""The ``polycloud`` command: validate, plan, deploy, export, migrate, schema, limits, providers, rules.
+"""The ``polycloud`` command: validate, plan, deploy, export, migrate, portability, schema, limits, providers,
+rules.
 
 Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
-2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed.
+2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed
+(`sandbox status`: no sandbox server runs; `sandbox start`: the server could not start).
 """
 
 from __future__ import annotations
@@ -20,12 +22,16 @@ from polycloud.cli_common import (
     EXIT_PROVIDER,
     EXIT_USAGE,
     UsageError,
+    add_verbosity_flags,
     emit,
     image_archive_findings,
     limits_flag,
+    log_level,
+    progress_lines,
     providers_flag,
 )
-from polycloud.errors import AdapterError, PolycloudError, ProviderError, SpecError
+from polycloud.cli_migrate import add_migration_commands
+from polycloud.errors import AdapterError, ConfigurationError, PolycloudError, ProviderError, RefusedError, SpecError
 from polycloud.findings import Report
 
 __all__ = ["main"]
@@ -33,9 +39,9 @@ __all__ = ["main"]
 # -- commands -------------------------------------------------------------------------
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    from polycloud._validate import validate_files
     from polycloud.output import render
     from polycloud.source import UNREADABLE
-    from polycloud.validate import validate_files
 
     providers, limits = providers_flag(args.provider), limits_flag(args.limits)
     report = validate_files(args.files, providers, limits=limits)
@@ -62,11 +68,11 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_limits(args: argparse.Namespace) -> int:
-    from polycloud.limits import load_limits
-    from polycloud.validate import DEFAULT_PROVIDERS
+    from polycloud import registry
+    from polycloud._validate import DEFAULT_PROVIDERS
 
     names = providers_flag(args.provider) or list(DEFAULT_PROVIDERS)
-    tables = [load_limits(n) for n in names]
+    tables = [registry.load(n).limits for n in names]  # an adapter's own data, wherever it is installed from
     if args.format == "json":
         emit(json.dumps([t.model_dump(mode="json") for t in tables], indent=2) + "\n")
         return EXIT_OK
@@ -128,14 +134,14 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="polycloud", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"polycloud {__version__}")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
+    add_verbosity_flags(parser)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     validate = sub.add_parser("validate", help="check spec files against providers' limits (offline)")
-    validate.add_argument("files", nargs="+", metavar="FILE")
-    validate.add_argument("--provider", "-p", help="comma-separated: aws,azure,gcp (default: those under "
-                          "providers:, or all three)")
-    validate.add_argument("--format", "-f", choices=FORMATS, default="text")
+    validate.add_argument("files", nargs="+", metavar="FILE", help="spec files (YAML, JSON or TOML)")
+    validate.add_argument("--provider", "-p", help="comma-separated provider keys or sections (default: those "
+                          "under providers:, or the shipped three; see `polycloud providers`)")
+    validate.add_argument("--format", "-f", choices=FORMATS, default="text", help="report format")
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
     validate.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
     validate.add_argument("--output", "-o", metavar="FILE", help="write the report here")
@@ -148,7 +154,8 @@ def _parser() -> argparse.ArgumentParser:
     def cloud(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
         if name != "migrate":
-            command.add_argument("--provider", "-p", required=True, help="aws, azure or gcp")
+            command.add_argument("--provider", "-p", required=True, help="a provider key or section "
+                                 "(see `polycloud providers`)")
         command.add_argument("--format", "-f", choices=("text", "json"), default="text")
         command.add_argument("--set", action="append", metavar="KEY=VALUE", help="adapter setting")
         command.add_argument("--region")
@@ -156,43 +163,44 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--subscription")
         command.add_argument("--resource-group")
         command.add_argument("--sandbox", action="store_true",
-                             help="use polycloud's in-process offline fakes instead of a cloud")
+                             help="use polycloud's offline fakes instead of a cloud: the running `polycloud "
+                                  "sandbox start` server, else fakes that live for this command only")
         command.set_defaults(handler=handler)
         return command
 
     for name, help_text, handler in (("plan", "show what deploy would change", cmd_plan),
                                      ("deploy", "create or update the function", cmd_deploy)):
         command = cloud(name, help_text, handler)
-        command.add_argument("file", metavar="FILE")
-        command.add_argument("--limits", metavar="FILE")
-        command.add_argument("--dry-run", action="store_true")
+        command.add_argument("file", metavar="FILE", help="spec file (YAML, JSON or TOML)")
+        command.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
+        command.add_argument("--dry-run", action="store_true", help="write nothing; show what would change "
+                             "(plan never writes)")
 
     export = cloud("export", "write a live function as a spec", cmd_export)
-    export.add_argument("name", metavar="NAME")
-    export.add_argument("--output", "-o", metavar="FILE")
+    export.add_argument("name", metavar="NAME", help="the function's name")
+    export.add_argument("--output", "-o", metavar="FILE", help="write the spec here (replaced only once the "
+                        "export succeeded); default: stdout")
     export.set_defaults(format="yaml")
     for action in export._actions:
         if action.dest == "format":
             action.choices = ("yaml", "json")
             action.default = "yaml"
 
-    migrate = cloud("migrate", "read a function from one provider and deploy it to another", cmd_migrate)
-    migrate.add_argument("name", metavar="NAME")
-    migrate.add_argument("--from", dest="source", required=True)
-    migrate.add_argument("--to", dest="target", required=True)
-    migrate.add_argument("--target-setting", action="append", metavar="KEY=VALUE",
-                         help="providers.<target> value of the new spec, e.g. region=europe-west1 "
-                              "(--set, --region... apply to reading the source)")
-    migrate.add_argument("--target-set", action="append", metavar="KEY=VALUE",
-                         help="adapter setting for the target, e.g. adopt=true")
-    migrate.add_argument("--image", help="image for the target provider")
-    migrate.add_argument("--dry-run", action="store_true")
+    add_migration_commands(sub, cloud, cmd_migrate)
 
-    sandbox = sub.add_parser("sandbox", help="rehearse specs offline: deploy, redeploy and export on the "
-                             "in-process fakes of all three clouds")
-    sandbox.add_argument("files", nargs="+", metavar="FILE")
-    sandbox.add_argument("--provider", "-p", help="comma-separated; default: those under providers:, or all")
+    sandbox = sub.add_parser(
+        "sandbox", usage="%(prog)s {start,status,stop} | FILE... [options]",
+        help="run the offline fakes of all three clouds in the background (start, status, stop), or rehearse "
+             "specs on them: deploy, redeploy and export (FILE...)")
+    sandbox.add_argument("files", nargs="+", metavar="start|status|stop|FILE",
+                         help="start, status or stop the lasting sandbox server; or spec files to rehearse "
+                              "in-process (a file named like a command: ./start)")
+    sandbox.add_argument("--provider", "-p", help="rehearsal: comma-separated; default: those under providers:, "
+                         "or all")
     sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    for section in ("aws", "azure", "gcp"):
+        sandbox.add_argument(f"--{section}-port", type=int, default=0, metavar="PORT",
+                             help=f"start: the {section} fake's loopback port (default: a free one)")
     sandbox.set_defaults(handler=cmd_sandbox)
 
     schema = sub.add_parser("schema", help="write the spec's JSON Schemas")
@@ -211,6 +219,8 @@ def _parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="list rule ids")
     rules.add_argument("--markdown", action="store_true", help="docs/rules.md")
     rules.set_defaults(handler=_cmd_rules)
+    for command in sub.choices.values():  # -q / -v after the command name too
+        add_verbosity_flags(command, default=argparse.SUPPRESS)
     return parser
 
 
@@ -227,11 +237,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     fmt = getattr(args, "format", "text")
-    from polycloud.progress import set_enabled
-
-    set_enabled(not args.quiet)
     try:
-        code: int = args.handler(args)
+        with progress_lines(log_level(args)):
+            code: int = args.handler(args)
         return code
     except BrokenPipeError:  # e.g. `polycloud rules | head`: the reader left; say nothing more
         import os
@@ -246,21 +254,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         from polycloud.source import UNREADABLE
 
         return EXIT_USAGE if any(f.rule == UNREADABLE for f in exc.report) else EXIT_FINDINGS
-    except ProviderError as exc:
+    except (ProviderError, RefusedError) as exc:
         if fmt == "json":
             sys.stdout.write(json.dumps({"ok": False, "error": {
-                "provider": exc.provider, "operation": exc.operation, "code": exc.code, "status": exc.status,
-                "request_id": exc.request_id, "message": exc.message, "changed": exc.changed}}, indent=2) + "\n")
+                "provider": exc.provider, "operation": exc.operation, "code": exc.code,
+                "status": getattr(exc, "status", None), "request_id": getattr(exc, "request_id", None),
+                "refused": isinstance(exc, RefusedError), "message": exc.message, "changed": exc.changed}},
+                indent=2) + "\n")
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_PROVIDER
-    except AdapterError as exc:
+    except (AdapterError, ConfigurationError) as exc:
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except PolycloudError as exc:  # pragma: no cover - every subclass is handled above
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    finally:
-        set_enabled(True)
 
 
 if __name__ == "__main__":  # pragma: no cover

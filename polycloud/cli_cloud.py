@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from polycloud.cli_common import (
@@ -17,35 +19,27 @@ from polycloud.cli_common import (
     limits_flag,
     providers_flag,
 )
-from polycloud.errors import AdapterError, ProviderError, SpecError
+from polycloud.errors import (
+    AdapterError,
+    ConfigurationError,
+    NotFoundError,
+    ProviderError,
+    RefusedError,
+    SpecError,
+)
 
-__all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox"]
+__all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox", "sandbox_hint"]
 
 def _setting_value(provider: str, key: str, value: str) -> Any:
-    """``value`` converted to the type of the adapter's ``key`` setting."""
+    """``value`` converted to the type of the adapter's ``key`` setting (its settings model's, else its
+    constructor's)."""
     from polycloud import registry
-    from polycloud.deploy import adapter_settings
+    from polycloud.settings import from_text
 
-    params = adapter_settings(registry.load(provider))
-    if key not in params:
-        raise UsageError(f"{provider} has no setting {key!r}; settings: {', '.join(params)}")
-    annotation = str(params[key].annotation)
-    kinds = {kind for kind in ("bool", "int", "float", "str") if kind in annotation.replace("None", "")}
     try:
-        if "bool" in kinds:
-            if value.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                raise ValueError(value)
-            return value.lower() in ("true", "1", "yes")
-        if "float" in kinds:
-            return float(value)
-        if "int" in kinds:
-            return int(value)
-    except ValueError:
-        raise UsageError(f"--set {key}={value}: expected {' or '.join(sorted(kinds))}") from None
-    if "str" not in kinds:
-        raise UsageError(f"{provider} setting {key!r} ({annotation}) cannot be set from the command line; "
-                         "use the Python API")
-    return value
+        return from_text(registry.load(provider), key, value)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
@@ -63,16 +57,37 @@ def _settings(args: argparse.Namespace, provider: str) -> dict[str, Any]:
             _setting_value(provider, key, value)
             settings[key] = value
     if getattr(args, "sandbox", False):
-        from polycloud.testing.sandbox import sandbox_settings
+        from polycloud.testing.sandbox import open_sandbox
 
-        settings = {**sandbox_settings(provider), **settings}
+        settings = {**open_sandbox().settings(provider), **settings}
     return settings
+
+
+def sandbox_hint(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap a command that reads what earlier commands made: with ``--sandbox`` and no sandbox server
+    running, its "does not exist" says that this command's sandbox started empty and how to keep one."""
+    @functools.wraps(command)
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return command(args)
+        except NotFoundError as exc:
+            if getattr(args, "sandbox", False):
+                from polycloud.testing.sandbox import START_HINT, server_status
+
+                if not server_status().running:
+                    exc.message += (" in the sandbox: no sandbox server runs, so this command's sandbox started "
+                                    f"empty and nothing an earlier command deployed is there; {START_HINT}")
+            raise
+
+    return run
 
 
 def _one_provider(args: argparse.Namespace) -> str:
     names = providers_flag(args.provider)
     if not names or len(names) != 1:
-        raise UsageError("name exactly one --provider (aws, azure or gcp)")
+        from polycloud import registry
+
+        raise UsageError(f"name exactly one --provider ({', '.join(registry.sections())} or a provider key)")
     return names[0]
 
 
@@ -89,7 +104,7 @@ def _describe_deployment(result: Any, verb: str) -> str:
 
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     """`polycloud deploy FILE -p P`: create or update the function."""
-    from polycloud.deploy import deploy
+    from polycloud._deploy import deploy
 
     provider = _one_provider(args)
     dry = args.dry_run if dry_run is None else dry_run
@@ -107,9 +122,10 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return cmd_deploy(args, dry_run=True)
 
 
+@sandbox_hint
 def cmd_export(args: argparse.Namespace) -> int:
     """`polycloud export NAME -p P`: the live function as a spec."""
-    from polycloud.deploy import export
+    from polycloud._deploy import export
     from polycloud.source import dump_spec
 
     provider = _one_provider(args)
@@ -120,37 +136,73 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@sandbox_hint
 def cmd_migrate(args: argparse.Namespace) -> int:
-    """`polycloud migrate NAME --from P --to Q`: read from one provider, deploy to another."""
-    from polycloud.deploy import migrate
+    """`polycloud migrate NAME --from P --to Q`: read from one provider, deploy to another (``cli_migrate``)."""
+    from polycloud.cli_migrate import run_migrate
 
-    source = _one_provider(argparse.Namespace(provider=args.source))
-    target = _one_provider(argparse.Namespace(provider=args.target))
-    target_section: dict[str, Any] = {}
-    for item in args.target_setting or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise UsageError(f"--target-setting takes KEY=VALUE, not {item!r}")
-        target_section[key.replace("-", "_")] = value
-    source_settings = _settings(args, source)
-    target_settings = _settings(argparse.Namespace(set=args.target_set, sandbox=args.sandbox), target)
-    result, imported = migrate(args.name, source, target, source_settings=source_settings,
-                               target_settings=target_settings, providers=target_section, image=args.image,
-                               dry_run=args.dry_run)
-    for note in imported.notes:
-        print(f"note: {note}", file=sys.stderr)
-    if args.format == "json":
-        emit(json.dumps(result.to_dict(), indent=2) + "\n")
-    else:
-        emit(_describe_deployment(result, "migrate"))
-    return EXIT_OK
+    return run_migrate(args)
+
+
+_SERVER_COMMANDS = ("start", "status", "stop")
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
-    """`polycloud sandbox FILE...`: deploy, redeploy and export on the offline fakes."""
+    """`polycloud sandbox start|status|stop`: the lasting sandbox server; `polycloud sandbox FILE...`:
+    rehearse specs on the in-process fakes."""
+    if args.files[0] in _SERVER_COMMANDS:
+        if len(args.files) > 1:
+            raise UsageError(f"`polycloud sandbox {args.files[0]}` takes no files (a file named "
+                             f"{args.files[0]!r}: ./{args.files[0]})")
+        return _sandbox_server(args.files[0], args)
+    return _rehearse_files(args)
+
+
+def _sandbox_server(action: str, args: argparse.Namespace) -> int:
+    from polycloud.testing import sandbox
+
+    try:
+        if action == "start":
+            ports = {cloud: getattr(args, f"{cloud}_port") for cloud in ("aws", "azure", "gcp")}
+            server, started = sandbox.start_server(ports=ports)
+            return _show_server(args.format, "started" if started else "already running", server)
+        if action == "stop":
+            pid = sandbox.stop_server()
+            if args.format == "json":
+                emit(json.dumps({"running": False, "stopped": pid}, indent=2) + "\n")
+            else:
+                emit(f"sandbox stopped (pid {pid})\n" if pid else "sandbox not running: nothing to stop\n")
+            return EXIT_OK
+    except sandbox.SandboxServerError as exc:
+        print(f"polycloud: error: {exc}", file=sys.stderr)
+        return EXIT_PROVIDER
+    found = sandbox.server_status()
+    if found.server is None:
+        if args.format == "json":
+            emit(json.dumps({"running": False, "state_dir": str(found.state_dir), "problem": found.problem},
+                            indent=2) + "\n")
+        else:
+            emit(f"sandbox not running: {found.problem} (state in {found.state_dir})\n")
+        return EXIT_PROVIDER
+    return _show_server(args.format, "running", found.server)
+
+
+def _show_server(fmt: str, state: str, server: Any) -> int:
+    if fmt == "json":
+        emit(json.dumps({"running": True, "state": state, **server.to_dict()}, indent=2) + "\n")
+        return EXIT_OK
+    lines = [f"sandbox {state} (pid {server.pid}, since {server.started_at}); state in {server.state_dir}"]
+    lines += [f"  {key:<16} {url}" for key, url in server.endpoints.items()]
+    lines.append("`--sandbox` on plan, deploy, export and migrate uses it; `polycloud sandbox stop` ends it.")
+    emit("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def _rehearse_files(args: argparse.Namespace) -> int:
+    """Deploy, redeploy and export each file on the in-process fakes (a running server is left alone)."""
+    from polycloud._validate import load_input, target_providers
     from polycloud.source import UNREADABLE
-    from polycloud.testing.sandbox import Rehearsal, rehearse
-    from polycloud.validate import load_input, target_providers
+    from polycloud.testing.sandbox import Rehearsal, open_sandbox
 
     rows: list[Rehearsal] = []
     code = EXIT_OK
@@ -163,13 +215,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
             continue
         for provider in target_providers(spec, providers_flag(args.provider)):
             try:
-                rows.append(rehearse(path, provider))
+                rows.append(open_sandbox(server=False).rehearse(path, provider))
             except SpecError as exc:
                 code = max(code, EXIT_FINDINGS)
                 rows.append(Rehearsal(file=path, provider=provider, error="; ".join(
                     f.describe() for f in exc.report.errors)))
-            except (ProviderError, AdapterError) as exc:
-                code = EXIT_PROVIDER if isinstance(exc, ProviderError) else max(code, EXIT_USAGE)
+            except (ProviderError, RefusedError, AdapterError, ConfigurationError) as exc:
+                code = EXIT_PROVIDER if isinstance(exc, (ProviderError, RefusedError)) else max(code, EXIT_USAGE)
                 rows.append(Rehearsal(file=path, provider=provider, error=str(exc)))
     if args.format == "json":
         emit(json.dumps([r.to_dict() for r in rows], indent=2) + "\n")

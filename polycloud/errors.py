@@ -2,15 +2,20 @@
 
 PolycloudError
 ├── SpecError (ValueError)          the spec cannot be deployed as written; carries the Report
-├── AdapterError
+├── ConfigurationError (ValueError) a setting the adapter needs is missing or unusable (region, project...)
+├── AdapterError                    an adapter cannot be found, imported or loaded
 │   ├── UnknownProviderError (LookupError)
 │   ├── MissingDependencyError (ImportError)
 │   └── InvalidAdapterError (TypeError)
+├── RefusedError                    polycloud refused to change a resource; no API call failed
+│   └── OwnershipError              the resource exists but polycloud did not create it (needs adopt)
 └── ProviderError                   a cloud API call failed; __cause__ is the SDK error
     ├── AuthError
     ├── NotFoundError
-    ├── ConflictError
+    ├── ConflictError               the provider answered 409 / "already exists" / "busy"
     └── ThrottledError
+
+``RefusedError`` and ``ProviderError`` both carry ``changed``: what the deploy had already changed.
 
 Adapters translate SDK exceptions at their boundary (``raise ... from exc``); the core
 never imports botocore, azure.core or google.api_core.
@@ -67,6 +72,40 @@ class MissingDependencyError(AdapterError, ImportError):
 
 class InvalidAdapterError(AdapterError, TypeError):
     """An entry point is registered as an adapter but does not behave like one."""
+
+
+class ConfigurationError(PolycloudError, ValueError):
+    """A setting the adapter needs (region, subscription, project...) is missing or unusable; nothing was called."""
+
+    def __init__(self, message: str, *, provider: str, setting: str | None = None) -> None:
+        self.provider = provider
+        self.setting = setting
+        super().__init__(message)
+
+
+class RefusedError(PolycloudError):
+    """polycloud refused to change a resource as asked; no API call failed.
+
+    ``changed`` lists what the deploy had already changed before the refusal (usually nothing).
+    """
+
+    def __init__(self, message: str, *, provider: str, operation: str, code: str | None = None) -> None:
+        self.message = message
+        self.provider = provider
+        self.operation = operation
+        self.code = code
+        self.changed: list[str] = []
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        text = f"{self.provider} refused {self.operation}: {self.message}"
+        if self.changed:
+            text += "\nalready changed before the refusal: " + "; ".join(self.changed)
+        return text
+
+
+class OwnershipError(RefusedError):
+    """The resource exists but polycloud did not create it; deploying over it needs ``adopt=True``."""
 
 
 class ProviderError(PolycloudError):

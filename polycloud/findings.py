@@ -79,6 +79,9 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     providers: list[str] = field(default_factory=list)
+    checked: dict[str, list[str]] = field(default_factory=dict)
+    """The providers each file was checked against (``<spec>`` for spec objects); a file missing here
+    was checked against every one of ``providers``."""
 
     def __iter__(self) -> Iterator[Finding]:
         return iter(self.findings)
@@ -95,6 +98,9 @@ class Report:
         self.findings.extend(other.findings)
         self.files.extend(f for f in other.files if f not in self.files)
         self.providers.extend(p for p in other.providers if p not in self.providers)
+        for file, providers in other.checked.items():
+            known = self.checked.setdefault(file, [])
+            known.extend(p for p in providers if p not in known)
 
     @property
     def errors(self) -> list[Finding]:

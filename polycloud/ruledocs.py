@@ -8,14 +8,16 @@ __all__ = ["all_rules", "render_markdown"]
 
 
 def _adapter_rules() -> list[tuple[str, tuple[RuleInfo, ...]]]:
-    import importlib
+    """Each installed adapter's rules (its ``rule_infos``), by provider key; adapters that fail to load are
+    left out (``polycloud providers`` says why)."""
+    from polycloud import registry
+    from polycloud.errors import PolycloudError
 
     found = []
-    for key, module in (("aws-lambda", "polycloud_aws.rules"), ("azure-functions", "polycloud_azure.rules"),
-                        ("gcp-cloud-run", "polycloud_gcp.rules")):
+    for key in registry.available():
         try:
-            rules: tuple[RuleInfo, ...] = importlib.import_module(module).RULES
-        except (ImportError, AttributeError):
+            rules: tuple[RuleInfo, ...] = tuple(getattr(registry.load(key), "rule_infos", ()))
+        except PolycloudError:
             continue
         found.append((key, rules))
     return found
@@ -28,7 +30,7 @@ def _image_rules() -> tuple[RuleInfo, ...]:
 
 
 def all_rules() -> list[RuleInfo]:
-    """Neutral rules, the image rules, then each shipped adapter's rules."""
+    """Neutral rules, the image rules, then each installed adapter's rules."""
     rules = [*NEUTRAL_RULES, *_image_rules()]
     for _, adapter_rules in _adapter_rules():
         rules.extend(adapter_rules)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from polycloud.spec import FunctionSpec
+from polycloud.units import DURATION_PATTERN, SIZE_PATTERN
 
 __all__ = ["draft07_schema", "json_schema", "write_schemas"]
 
@@ -26,11 +27,9 @@ def json_schema() -> dict[str, Any]:
 
 def _allow_unit_strings(schema: dict[str, Any]) -> None:
     props = schema["properties"]
-    # the strings polycloud.units accepts: bare M/G/K are ambiguous, a fraction needs a unit,
-    # and units are case-insensitive, as in parse_memory / parse_duration
-    size = {"type": "string", "pattern": r"^\s*(\d+(\.\d+)?\s*[MmGg]([Ii][Bb]?|[Bb])|\d+)\s*$"}
-    duration = {"type": "string",
-                "pattern": r"^\s*(\d+(\.\d+)?\s*([Hh]|[Mm][Ii][Nn]|[Mm]|[Ss])\s*)+$|^\s*\d+\s*$"}
+    # the strings polycloud.units accepts, from its own patterns
+    size = {"type": "string", "pattern": SIZE_PATTERN}
+    duration = {"type": "string", "pattern": DURATION_PATTERN}
     for key, extra in (("memory", size), ("timeout", duration)):
         props[key] = {"description": props[key].get("description", ""), "default": props[key].get("default"),
                       "anyOf": [{"type": "integer", "exclusiveMinimum": 0}, extra]}

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from polycloud.findings import Finding, Report, Severity
-from polycloud.spec import FunctionSpec
+from polycloud.spec import ComposedSections, FunctionSpec
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -252,6 +252,12 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     model: type[BaseModel] = FunctionSpec
     parts = list(loc)
     while parts:
+        if issubclass(model, ComposedSections):  # providers: {<section>: its adapter's settings model}
+            entry = model.entry_model(str(parts.pop(0)))
+            if entry is None:
+                return None
+            model = entry
+            continue
         info = model.model_fields.get(str(parts.pop(0)))
         if info is None:
             return None
@@ -269,18 +275,31 @@ def _model_at(loc: tuple[Any, ...]) -> type[BaseModel] | None:
     return model
 
 
-def findings_from_validation(error: ValidationError) -> list[Finding]:
-    """One finding per pydantic error, with the dotted path, the value and a fix."""
+def _known_keys(model: type[BaseModel] | None) -> list[str]:
+    if model is None:
+        return []
+    return model.known() if issubclass(model, ComposedSections) else list(model.model_fields)
+
+
+def findings_from_validation(error: ValidationError, prefix: tuple[str, ...] = ()) -> list[Finding]:
+    """One finding per pydantic error, with the dotted path, the value and a fix.
+
+    ``prefix`` is where the validated data sits in a spec (``("providers", "aws")`` for a settings model).
+    """
     findings = []
     for item in error.errors(include_url=False):
-        loc = tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+        loc = prefix + tuple(p for p in item["loc"] if not (isinstance(p, str) and p.startswith("function-")))
         path = join_path(loc)
         kind = item["type"]
         if kind == "extra_forbidden":
             parent = _model_at(loc[:-1])
-            known = list(parent.model_fields) if parent else []
+            composed = parent is not None and issubclass(parent, ComposedSections)
+            known = _known_keys(parent)
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else f"valid keys here: {', '.join(known)}"
+            if composed:
+                hint = (f"{hint} " if close else "") + ("sections of the installed adapters: "
+                                                        f"{', '.join(known)} (see `polycloud providers`)")
             findings.append(Finding("spec-unknown-key", Severity.ERROR, f"unknown key {path!r}", path, hint=hint))
         elif kind == "missing":
             findings.append(Finding("spec-missing-key", Severity.ERROR, f"{path!r} is required", path,

@@ -6,25 +6,23 @@ seconds, all ints; spec files may write them as ``"1GiB"`` or ``"15m"`` (see ``p
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, GetCoreSchemaHandler, model_validator
+from pydantic_core import core_schema
 
 from polycloud.units import parse_duration, parse_memory
 
 __all__ = [
-    "AwsSettings",
-    "AzureSettings",
     "Concurrency",
     "FunctionSpec",
-    "GcpSettings",
     "Network",
     "ProviderSettings",
     "SecretRef",
+    "SettingsModel",
+    "recompose",
 ]
-
-PROVIDER_SECTIONS: dict[str, str] = {"aws": "aws-lambda", "azure": "azure-functions", "gcp": "gcp-cloud-run"}
-"""Section name under ``providers:`` -> provider key."""
 
 _ARCHITECTURE_ALIASES = {"amd64": "x86_64", "x64": "x86_64", "x86-64": "x86_64", "aarch64": "arm64"}
 
@@ -78,69 +76,122 @@ class Network(_Model):
     egress: Literal["default", "vpc"] = "default"
 
 
-class SecretRef(_Model):
-    """One secret, named in each provider's secret store."""
+class SettingsModel(BaseModel):
+    """Base of an adapter's settings model: what only that provider needs, under ``providers.<section>``.
 
-    aws: str | None = Field(None, description="Secrets Manager ARN or SSM parameter ARN.")
-    azure: str | None = Field(None, description="Key Vault secret URI.")
-    gcp: str | None = Field(None, description="projects/P/secrets/S/versions/V")
+    An adapter names its model in ``settings_model``; the registry composes the ``providers:`` mapping, the
+    ``secrets.<NAME>`` references, the JSON Schema and the ``--set`` typing from the installed adapters' models.
+    Unknown keys are errors. The class facts below tell the core what it may need to know, without naming a cloud.
+    """
 
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True)
 
-class AwsSettings(_Model):
-    """What only AWS Lambda needs."""
+    secret_reference: ClassVar[str] = "The secret in the provider's secret store."
+    """What ``secrets.<NAME>.<section>`` holds (its description in the JSON Schema)."""
+    secret_reference_pattern: ClassVar[str | None] = None
+    """A regular expression matching the start of a reference to the provider's secret store: such values name a
+    secret without being one, so plan and deploy output show them."""
+    vpc_fields: ClassVar[tuple[str, ...]] = ()
+    """The fields that name a subnet or network for ``network.egress: vpc`` (the first is named in hints)."""
 
-    region: str | None = None
-    role: str | None = Field(None, description="Execution role ARN; created when absent.")
-    image: str | None = Field(None, description="Overrides the top-level image for Lambda.")
-    subnet_ids: list[str] = Field(default_factory=list)
-    security_group_ids: list[str] = Field(default_factory=list)
-    alias: str = Field("live", description="Alias that carries provisioned concurrency.")
-
-
-class AzureSettings(_Model):
-    """What only Azure Functions needs."""
-
-    subscription_id: str | None = None
-    resource_group: str | None = None
-    location: str | None = None
-    plan: str = Field("EP1", description="consumption | flex-512 | flex-2048 | flex-4096 | EP1 | EP2 | EP3")
-    plan_name: str | None = Field(None, description="App Service plan to create or reuse; default <name>-plan.")
-    image: str | None = None
-    storage: str | None = Field(None, description="Host storage: a connection string or an account name.")
-    subnet_id: str | None = None
-    registry_username: str | None = None
-    registry_password: str | None = Field(None, description="Prefer a Key Vault reference.")
-    registry_managed_identity: bool = False
+    def names_vpc(self) -> bool:
+        """True when one of ``vpc_fields`` is set."""
+        return any(getattr(self, name) for name in self.vpc_fields)
 
 
-class GcpSettings(_Model):
-    """What only Cloud Run needs."""
+def _sections() -> dict[str, type[SettingsModel]]:
+    from polycloud import registry
 
-    project: str | None = None
-    region: str | None = None
-    image: str | None = None
-    service_account: str | None = None
-    network: str | None = None
-    subnetwork: str | None = None
-    connector: str | None = Field(None, description="Serverless VPC Access connector instead of direct VPC.")
-    vpc_all_traffic: bool = Field(False, description="Route all egress through the VPC, not only private ranges.")
-    execution_environment: Literal["gen1", "gen2"] | None = None
+    return {name: section.model for name, section in registry.sections().items()}
 
 
-SECTION_MODELS: dict[str, type[BaseModel]] = {"aws": AwsSettings, "azure": AzureSettings, "gcp": GcpSettings}
-"""Section name under ``providers:`` -> its settings model."""
+class ComposedSections(BaseModel):
+    """A mapping with one optional entry per installed adapter's section, read as attributes.
+
+    Its schema is composed from the registry when first used (and again by ``recompose``), so an adapter
+    installed from another package brings its own section. Unknown sections are errors.
+    """
+
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+    @classmethod
+    def _entry_schema(cls, model: type[SettingsModel], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        raise NotImplementedError
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        fields = {name: core_schema.model_field(core_schema.with_default_schema(
+            cls._entry_schema(model, handler), default=None)) for name, model in _sections().items()}
+        return core_schema.model_schema(
+            cls, core_schema.model_fields_schema(fields, model_name=cls.__name__, extra_behavior="forbid"),
+            config=core_schema.CoreConfig(title=cls.__name__, extra_fields_behavior="forbid"),
+            ref=f"{cls.__module__}.{cls.__qualname__}")
+
+    @classmethod
+    def known(cls) -> list[str]:
+        """The section names the installed adapters bring, in registry order."""
+        return list(_sections())
+
+    @classmethod
+    def entry_model(cls, name: str) -> type[BaseModel] | None:
+        """The model of section ``name``'s value, when it is a model."""
+        return None
+
+    if TYPE_CHECKING:
+        def __getattr__(self, name: str) -> Any: ...
+    else:
+        def __getattr__(self, name: str) -> Any:
+            # an adapter registered after this object was made: its section is simply not set
+            if not name.startswith("_") and name in _sections():
+                return None
+            return super().__getattr__(name)
+
+    def set_sections(self) -> dict[str, Any]:
+        """The sections that are set, by name."""
+        return {name: value for name, value in self.__dict__.items() if value is not None}
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ComposedSections):
+            return NotImplemented
+        return type(other) is type(self) and self.set_sections() == other.set_sections()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr_args__(self) -> Iterator[tuple[str, Any]]:
+        yield from self.set_sections().items()
 
 
-class ProviderSettings(_Model):
-    """Per-provider settings; only what a provider needs."""
+class SecretRef(ComposedSections):
+    """One secret, named in each provider's secret store (one entry per installed adapter's section)."""
 
-    aws: AwsSettings | None = None
-    azure: AzureSettings | None = None
-    gcp: GcpSettings | None = None
+    def __init__(self, **references: str | None) -> None:
+        super().__init__(**references)
+
+    @classmethod
+    def _entry_schema(cls, model: type[SettingsModel], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return handler.generate_schema(Annotated[str | None, Field(description=model.secret_reference)])
+
+
+class ProviderSettings(ComposedSections):
+    """Per-provider settings; only what a provider needs, one section per installed adapter."""
+
+    def __init__(self, **sections: SettingsModel | dict[str, Any] | None) -> None:
+        super().__init__(**sections)
+
+    @classmethod
+    def _entry_schema(cls, model: type[SettingsModel], handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.nullable_schema(handler.generate_schema(model))
+
+    @classmethod
+    def entry_model(cls, name: str) -> type[BaseModel] | None:
+        """The settings model of section ``name`` (None when no installed adapter brings it)."""
+        return _sections().get(name)
 
 
 class FunctionSpec(_Model):
     """One serverless function, described once for every provider."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, populate_by_name=True, defer_build=True)
 
     name: str = Field(min_length=1, description="Checked against every target's naming rules.")
     image: str = Field(min_length=1, description="Container image reference.")
@@ -161,14 +212,17 @@ class FunctionSpec(_Model):
     providers: ProviderSettings = Field(default_factory=ProviderSettings)
 
     def image_for(self, section: str) -> str:
-        """The image for one provider section ('aws', 'azure', 'gcp'), honouring its override."""
+        """The image for one provider section (e.g. ``aws``): its ``image`` setting, else the spec's."""
         settings = getattr(self.providers, section, None)
         override = getattr(settings, "image", None)
         return override or self.image
 
     def named_providers(self) -> list[str]:
-        """Provider keys of the sections present under ``providers:``, in file order."""
-        return [PROVIDER_SECTIONS[s] for s in PROVIDER_SECTIONS if getattr(self.providers, s) is not None]
+        """Provider keys of the sections set under ``providers:``, in registry order."""
+        from polycloud import registry
+
+        sections = registry.sections()
+        return [sections[name].provider for name in self.providers.set_sections() if name in sections]
 
     def to_document(self) -> dict[str, Any]:
         """A plain dict for a spec file: defaults left out, sizes and durations human-readable."""
@@ -184,3 +238,10 @@ class FunctionSpec(_Model):
             doc["ephemeral_storage"] = format_memory(self.ephemeral_storage)
         order = list(type(self).model_fields)
         return {key: doc[key] for key in order if key in doc and doc[key] not in ({}, None)}
+
+
+def recompose() -> None:
+    """Rebuild the models composed from the installed adapters (the registry calls this when they change)."""
+    for model in (ProviderSettings, SecretRef, FunctionSpec):
+        if model.__pydantic_complete__:
+            model.model_rebuild(force=True)

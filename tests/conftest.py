@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -16,3 +17,13 @@ def _clean_cloud_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def fresh_sandbox() -> Iterator[None]:
+    """polycloud's in-process sandbox, empty before the test and stopped after it."""
+    from polycloud.testing import sandbox
+
+    sandbox.reset()
+    yield
+    sandbox.reset()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from polycloud import SpecError, deploy, export, load_spec, migrate
+from polycloud import MigrationRefusedError, deploy, export, load_spec, migrate
 from polycloud.cli import main
 from polycloud.testing import sandbox
 
@@ -26,12 +26,12 @@ def clouds() -> Iterator[None]:
 def test_aws_to_cloud_run_carries_every_portable_field(clouds: None) -> None:
     source = load_spec(EXAMPLE)
     deploy(source, "aws", **sandbox.sandbox_settings("aws-lambda"))
-    result, imported = migrate("hello-api", "aws", "gcp",
+    result = migrate("hello-api", "aws", "gcp",
                                source_settings=sandbox.sandbox_settings("aws-lambda"),
-                               target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
-                               providers={"project": "acme", "region": "europe-west1"}, image=GCP_IMAGE)
-    assert result.action == "created"
-    assert imported.spec.memory == source.memory
+                     target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
+                     providers={"project": "acme", "region": "europe-west1"}, image=GCP_IMAGE)
+    assert result.deployment.action == "created"
+    assert result.source.spec.memory == source.memory
     on_gcp = export("hello-api", "gcp", **sandbox.sandbox_settings("gcp-cloud-run"),
                     project="acme", region="europe-west1").spec
     for field in ("name", "memory", "timeout", "port", "environment", "tags", "concurrency", "network"):
@@ -42,7 +42,7 @@ def test_aws_to_cloud_run_carries_every_portable_field(clouds: None) -> None:
 def test_migration_that_does_not_fit_writes_nothing(clouds: None) -> None:
     deploy(load_spec(EXAMPLE), "aws", **sandbox.sandbox_settings("aws-lambda"))
     run = sandbox.fakes["gcp-cloud-run"]
-    with pytest.raises(SpecError) as caught:   # an ECR image is not a registry Cloud Run can pull from
+    with pytest.raises(MigrationRefusedError) as caught:   # an ECR image is not a registry Cloud Run can pull from
         migrate("hello-api", "aws", "gcp", source_settings=sandbox.sandbox_settings("aws-lambda"),
                 target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
                 providers={"project": "acme", "region": "europe-west1"})
@@ -59,6 +59,7 @@ def test_cli_migrate_in_the_sandbox(clouds: None, capsys: pytest.CaptureFixture[
                  "--image", "acme.azurecr.io/hello-api:1.0.0"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
-    assert (out["provider"], out["action"]) == ("azure-functions", "created")
+    assert (out["deployment"]["provider"], out["deployment"]["action"]) == ("azure-functions", "created")
+    assert (out["source"], out["target"], out["name"]) == ("aws-lambda", "azure-functions", "hello-api")
     site = sandbox.fakes["azure-functions"].site("rg-moved", "hello-api")
     assert site["properties"]["siteConfig"]["linuxFxVersion"] == "DOCKER|acme.azurecr.io/hello-api:1.0.0"

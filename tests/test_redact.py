@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from polycloud._plan import Change
 from polycloud.cli import main
-from polycloud.plan import Change
 from polycloud.testing import sandbox
 
 SPEC = """\

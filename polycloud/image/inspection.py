@@ -136,7 +136,7 @@ def validate_image(spec: FunctionSpec | str | Path, archive: str | Path, provide
         ImageError: the archive cannot be read.
     """
     from polycloud.errors import SpecError
-    from polycloud.validate import load_input, target_providers
+    from polycloud._validate import load_input, target_providers
 
     try:
         loaded, source = load_input(spec)

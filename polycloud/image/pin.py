@@ -14,7 +14,7 @@ from polycloud.findings import Finding
 from polycloud.image.manifest import INDEX_TYPES
 from polycloud.image.reference import ImageReference, mutable_tag_reason
 from polycloud.image.rules import IMAGE_PATH, image_finding
-from polycloud.spec import PROVIDER_SECTIONS, FunctionSpec
+from polycloud.spec import FunctionSpec
 
 if TYPE_CHECKING:
     from polycloud.image.registry import RegistryClient
@@ -73,8 +73,8 @@ def resolve_digest(reference: str, client: RegistryClient | None = None) -> str:
 
 def _image_paths(spec: FunctionSpec) -> list[tuple[str, str]]:
     paths = [(IMAGE_PATH, spec.image)]
-    for section in PROVIDER_SECTIONS:
-        override = getattr(getattr(spec.providers, section, None), "image", None)
+    for section, settings in spec.providers.set_sections().items():
+        override = getattr(settings, "image", None)
         if override:
             paths.append((f"providers.{section}.image", override))
     return paths

@@ -1,4 +1,4 @@
-"""JUnit XML: one test case per file and provider, failing with its error findings."""
+"""JUnit XML: one test case per file and provider it was checked against, failing with its error findings."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def render(report: Report, strict: bool = False) -> str:
         suite = ET.SubElement(suites, "testsuite", name=file)
         cases = 0
         failures = 0
-        for provider in ["spec", *providers]:
+        for provider in ["spec", *_checked(report, file, providers)]:
             found = [f for f in report if (f.file or "<spec>") == file and (f.provider or "spec") == provider]
             case = ET.SubElement(suite, "testcase", classname=file, name=provider)
             cases += 1
@@ -38,6 +38,15 @@ def render(report: Report, strict: bool = False) -> str:
     suites.set("failures", str(total_failures))
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _checked(report: Report, file: str, providers: list[str]) -> list[str]:
+    """The providers ``file`` was checked against, plus any its findings name: a file gets no passing
+    case for a provider only other files were checked against (or when it did not load)."""
+    if file not in report.checked:
+        return providers
+    named = {f.provider for f in report if (f.file or "<spec>") == file and f.provider}
+    return [p for p in providers if p in report.checked[file] or p in named]
 
 
 def _summary(findings: list[Finding]) -> str:

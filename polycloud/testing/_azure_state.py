@@ -26,7 +26,11 @@ __all__ = [
     "check_resource_group",
     "check_subscription",
     "config_view",
+    "has_host_storage",
+    "host_status",
+    "keep_always_ready",
     "merge_site",
+    "name_availability",
     "norm_location",
     "not_found",
     "parse_plan_id",
@@ -127,11 +131,20 @@ class SiteRecord:
     properties: dict[str, Any]
     site_config: dict[str, Any] = field(default_factory=dict)
     app_settings: dict[str, str] = field(default_factory=dict)
+    storage_at_create: bool = False
+    """Whether host storage (``AzureWebJobsStorage[__*]``) was among the app settings the site was created with:
+    a Functions host app created without it "won't run, even if the settings are added later"."""
 
     @property
     def id(self) -> str:
         """The ARM resource id."""
         return f"/subscriptions/{self.sub}/resourceGroups/{self.rg}/providers/Microsoft.Web/sites/{self.name}"
+
+    @property
+    def image(self) -> str | None:
+        """The container image of ``linuxFxVersion`` (``DOCKER|<image>``), or None."""
+        fx = str(self.site_config.get("linuxFxVersion") or "")
+        return fx.split("|", 1)[1] if fx.upper().startswith("DOCKER|") else None
 
 
 @dataclass
@@ -284,6 +297,7 @@ def build_site(sub: str, rg: str, name: str, body: Any) -> SiteRecord:
     site = SiteRecord(sub, rg, name, location, body.get("kind"), body.get("tags"), None, props, config)
     site.identity = _identity(body.get("identity"), site.id)
     site.app_settings = check_app_settings(settings) if settings is not None else {}
+    site.storage_at_create = has_host_storage(site.app_settings)
     return site
 
 
@@ -357,6 +371,67 @@ def apply_config(site: SiteRecord, body: Any, *, replace: bool) -> None:
     site.site_config = config if replace else {**site.site_config, **config}
     if new_settings is not None:
         site.app_settings = new_settings
+
+
+HOST_STORAGE_DOC = "https://learn.microsoft.com/azure/azure-functions/functions-recover-storage-account"
+WORKER_RUNTIME_DOC = "https://learn.microsoft.com/azure/azure-functions/errors-diagnostics/diagnostic-events/azfd0011"
+ALWAYS_READY_DOC = "https://learn.microsoft.com/azure/azure-functions/functions-premium-plan"
+
+
+def has_host_storage(settings: dict[str, str]) -> bool:
+    """``AzureWebJobsStorage`` (a connection string) or an identity-based ``AzureWebJobsStorage__*`` setting."""
+    return any(k == "AzureWebJobsStorage" or k.startswith("AzureWebJobsStorage__") for k in settings)
+
+
+def keep_always_ready(site: SiteRecord, plan_tier: str | None) -> None:
+    """On Elastic Premium, ``minimumElasticInstanceCount`` is at least 1: a site created or updated with 0 (or
+    without it) reads back 1.
+
+    Every Premium plan keeps at least one always-ready (billed) instance and the portal's minimum is 1
+    (ALWAYS_READY_DOC); the service is reported to reset 0, or to refuse it with "The desired
+    MinimumElasticInstanceCount (0) for the site ... must be greater than zero"
+    (https://github.com/MicrosoftLearning/AZ-104-MicrosoftAzureAdministrator/issues/1056), and Terraform's azurerm
+    provider never sends 0 and reads the field back as computed. The fake models the reset, so a client that
+    sends 0 sees a difference on every read.
+    """
+    if str(plan_tier or "").lower() != "elasticpremium":
+        return
+    if int(site.site_config.get("minimumElasticInstanceCount") or 0) < 1:
+        site.site_config["minimumElasticInstanceCount"] = 1
+
+
+def host_status(site: SiteRecord) -> dict[str, Any]:
+    """What the Functions host in a Functions image would report (the shape of its ``/admin/host/status``):
+    ``state`` Running or Error, and the errors it raised.
+
+    ARM accepts any app settings; the host is what fails. Without host storage at creation the app "won't run,
+    even if the settings are added later" (HOST_STORAGE_DOC: the portal then says "Azure Functions Runtime is
+    unreachable"); without ``FUNCTIONS_WORKER_RUNTIME`` the host raises diagnostic event AZFD0011 (a warning:
+    "you might see performance degradation, exceptions, or unexpected behavior", WORKER_RUNTIME_DOC).
+    """
+    errors: list[str] = []
+    state = "Running"
+    if not site.storage_at_create or not has_host_storage(site.app_settings):
+        state = "Error"
+        errors.append("Azure Functions Runtime is unreachable: AzureWebJobsStorage was not set when the app was "
+                      f"created ({HOST_STORAGE_DOC})")
+    if not site.app_settings.get("FUNCTIONS_WORKER_RUNTIME"):
+        errors.append(f"AZFD0011: The FUNCTIONS_WORKER_RUNTIME setting is required ({WORKER_RUNTIME_DOC})")
+    return {"state": state, "errors": errors}
+
+
+def name_availability(name: str, taken: bool) -> dict[str, Any]:
+    """The answer of ``POST .../providers/Microsoft.Web/checknameavailability`` for a site name
+    (https://learn.microsoft.com/rest/api/appservice/check-name-availability): ``Invalid`` for a name that
+    breaks the site naming rules, ``AlreadyExists`` for one in use anywhere (site names are global)."""
+    if not _SITE_NAME.match(name):
+        return {"nameAvailable": False, "reason": "Invalid",
+                "message": f"The name '{name}' is invalid: use 2-60 letters, digits and hyphens."}
+    if taken:
+        # WebSiteExtendedErrorCodes.HostNameAlreadyExists: "Hostname '{0}' already exists."
+        # (https://learn.microsoft.com/previous-versions/azure/reference/dn620073(v=azure.100))
+        return {"nameAvailable": False, "reason": "AlreadyExists", "message": f"Hostname '{name}' already exists."}
+    return {"nameAvailable": True}
 
 
 def not_found(rtype: str, name: str, rg: str) -> str:

@@ -1,21 +1,30 @@
 """Server-side rules of the fake Cloud Run v2 API: enum names, quantities, validation, defaults.
 
 Pure functions on camelCase proto-JSON dicts, no I/O and no SDK import. The limits follow
-``/work/shared/reference/limits.md`` section 3 (Cloud Run docs, 2026); the fake's own parsers
-are private on purpose: the adapter carries its own exact ones.
+Cloud Run's documentation (2026; sources in ``schemas/limits``); the fake reads quantities and
+durations with the same grammar as the adapter (``polycloud.units``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
+
+from polycloud.units import (
+    MIB,
+    format_bytes_quantity,
+    memory_from_quantity,
+    millicores,
+    parse_proto_duration,
+)
 
 __all__ = [
     "ENUMS", "RuleViolation", "apply_defaults", "normalise_enums", "validate_service", "validate_service_id",
 ]
 
-_MI = 1024**2
-_GI = 1024**3
+_MI = MIB
+_GI = 1024 * MIB
 
 #: Enum tables of the fields the fake reads, integer -> name (the SDK sends integers).
 ENUMS: dict[str, dict[int, str]] = {
@@ -57,11 +66,6 @@ _LABEL_VALUE = re.compile(r"[a-z0-9_-]{0,63}")
 _ANNOTATION_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 _ANNOTATIONS_MAX_BYTES = 256 * 1024
-_QUANTITY = re.compile(r"(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?")
-_SUFFIX = {None: 1, "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-           "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60}
-_CPU = re.compile(r"(\d+)m|(\d+(?:\.\d{1,3})?)")
-_DURATION = re.compile(r"(\d+)(?:\.(\d{1,9}))?s")
 
 
 class RuleViolation(ValueError):
@@ -73,38 +77,9 @@ class RuleViolation(ValueError):
         self.description = description
 
 
-def _parse_quantity(text: str) -> int:
-    """Bytes in a Kubernetes quantity ("512Mi", "1Gi", "512M", "1G", "1073741824"); rounds up."""
-    match = _QUANTITY.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"not a Kubernetes quantity: {text!r}")
-    number, suffix = match.groups()
-    whole, _, frac = number.partition(".")
-    scale = _SUFFIX[suffix]
-    value = int(whole) * scale
-    if frac:
-        value += -(-int(frac) * scale // 10 ** len(frac))
-    return value
-
-
-def _parse_millicpu(text: str) -> int:
-    """Millicores in a CPU quantity ("1", "0.5", "500m", "1000m"); at most 0.001 precision."""
-    match = _CPU.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"not a CPU quantity: {text!r}")
-    milli, number = match.groups()
-    if milli is not None:
-        return int(milli)
-    whole, _, frac = number.partition(".")
-    return int(whole) * 1000 + int((frac + "000")[:3])
-
-
-def _fmt_bytes(value: int) -> str:
-    if value % _GI == 0:
-        return f"{value // _GI}Gi"
-    if value % _MI == 0:
-        return f"{value // _MI}Mi"
-    return str(value)
+def _memory_bytes(text: str) -> int:
+    """Bytes in a memory quantity ("512Mi", "1Gi", "512M", "1G", "1073741824"), rounded up to a byte."""
+    return math.ceil(memory_from_quantity(text).bytes)
 
 
 def _fmt_cpu(milli: int) -> str:
@@ -117,10 +92,10 @@ def duration_seconds(text: Any, field: str) -> float:
     Raises:
         RuleViolation: the value is not a Duration string.
     """
-    match = _DURATION.fullmatch(text) if isinstance(text, str) else None
-    if match is None:
-        raise RuleViolation(field, f"invalid duration {text!r}; expected e.g. '300s'")
-    return int(match.group(1)) + float("0." + (match.group(2) or "0"))
+    try:
+        return float(parse_proto_duration(text))
+    except ValueError:
+        raise RuleViolation(field, f"invalid duration {text!r}; expected e.g. '300s'") from None
 
 
 def validate_service_id(service_id: str) -> None:
@@ -280,11 +255,11 @@ def _check_container(container: Any, field: str, gen2: bool) -> int:
     if unknown:
         raise RuleViolation(f"{field}.resources.limits", f"unsupported resource(s) {unknown}")
     try:
-        memory = _parse_quantity(limits.get("memory", "512Mi"))
+        memory = _memory_bytes(limits.get("memory", "512Mi"))
     except ValueError as exc:
         raise RuleViolation(f"{field}.resources.limits.memory", str(exc)) from None
     try:
-        cpu = _parse_millicpu(limits.get("cpu", "1"))
+        cpu = millicores(limits.get("cpu", "1"))
     except ValueError as exc:
         raise RuleViolation(f"{field}.resources.limits.cpu", str(exc)) from None
     _check_compute(memory, cpu, f"{field}.resources.limits", gen2)
@@ -295,10 +270,10 @@ def _check_compute(memory: int, cpu: int, field: str, gen2: bool) -> None:
     minimum = 512 * _MI if gen2 else 128 * _MI
     if memory < minimum:
         where = " in the gen2 execution environment" if gen2 else ""
-        raise RuleViolation(f"{field}.memory", f"memory must be at least {_fmt_bytes(minimum)}{where} "
-                            f"(got {_fmt_bytes(memory)})")
+        raise RuleViolation(f"{field}.memory", f"memory must be at least {format_bytes_quantity(minimum)}{where} "
+                            f"(got {format_bytes_quantity(memory)})")
     if memory > 32 * _GI:
-        raise RuleViolation(f"{field}.memory", f"memory must be at most 32Gi (got {_fmt_bytes(memory)})")
+        raise RuleViolation(f"{field}.memory", f"memory must be at most 32Gi (got {format_bytes_quantity(memory)})")
     if not (80 <= cpu <= 1000 or cpu in _FULL_CPU):
         raise RuleViolation(f"{field}.cpu", f"cpu must be between 0.08 and 1, or one of 1, 2, 4, 6, 8 "
                             f"(got {_fmt_cpu(cpu)})")
@@ -306,13 +281,13 @@ def _check_compute(memory: int, cpu: int, field: str, gen2: bool) -> None:
                         (1 * _GI, 1000), (512 * _MI, 500)):
         if memory > above:
             if cpu < need:
-                raise RuleViolation(f"{field}.cpu", f"memory {_fmt_bytes(memory)} requires at least "
+                raise RuleViolation(f"{field}.cpu", f"memory {format_bytes_quantity(memory)} requires at least "
                                     f"{_fmt_cpu(need)} CPU (got {_fmt_cpu(cpu)})")
             break
     floor = 4 * _GI if cpu >= 6000 else 2 * _GI if cpu >= 4000 else 0
     if memory < floor:
-        raise RuleViolation(f"{field}.memory", f"{_fmt_cpu(cpu)} CPU requires at least {_fmt_bytes(floor)} "
-                            f"memory (got {_fmt_bytes(memory)})")
+        raise RuleViolation(f"{field}.memory", f"{_fmt_cpu(cpu)} CPU requires at least {format_bytes_quantity(floor)} "
+                            f"memory (got {format_bytes_quantity(memory)})")
 
 
 def validate_service(service: dict[str, Any]) -> None:
@@ -376,7 +351,7 @@ def apply_defaults(service: dict[str, Any], project_number: str) -> None:
     limits.setdefault("cpu", "1000m")
     limits.setdefault("memory", "512Mi")
     if not template.get("maxInstanceRequestConcurrency"):
-        template["maxInstanceRequestConcurrency"] = 80 if _parse_millicpu(limits["cpu"]) >= 1000 else 1
+        template["maxInstanceRequestConcurrency"] = 80 if millicores(limits["cpu"]) >= 1000 else 1
     ports = container.setdefault("ports", [{}])
     ports[0].setdefault("name", "http1")
     ports[0].setdefault("containerPort", 8080)

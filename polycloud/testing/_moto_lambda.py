@@ -10,6 +10,10 @@ Installed by ``polycloud.testing.aws.extend_moto()``; in-process and in ``Thread
 - Function URLs per qualifier (moto keeps one per function and ignores Qualifier); a second
   CreateFunctionUrlConfig on the same qualifier is a ResourceConflictException, as on AWS.
 - AddPermission with a statement id already in the policy is a ResourceConflictException, as on AWS.
+- The account's concurrency quota: GetAccountSettings, and PutFunctionConcurrency refusing to leave less
+  than the minimum unreserved (``_moto_account``).
+- A new IAM role is not usable by Lambda at once, for as long as ``MotoBehaviour`` says
+  (``_moto_propagation``).
 - IAM knows the AWS managed policy AWSLambdaVPCAccessExecutionRole (moto loads AWS managed policies
   only when asked, which costs about 1.7 s per mock), copied from moto's own snapshot of them.
 
@@ -45,13 +49,21 @@ def install() -> None:
     from moto.awslambda.responses import LambdaResponse
     from moto.iam.models import IAMBackend
 
+    from polycloud.testing import _moto_account, _moto_propagation
+
     urls.url_paths[PROVISIONED_PATH] = LambdaResponse.dispatch
+    urls.url_paths[_moto_account.ACCOUNT_SETTINGS_PATH] = LambdaResponse.dispatch
     patches: dict[str, Handler] = {
         "put_provisioned_concurrency_config": _put_provisioned,
         "get_provisioned_concurrency_config": _get_provisioned,
         "delete_provisioned_concurrency_config": _delete_provisioned,
         "list_provisioned_concurrency_configs": _list_provisioned,
-        "put_function_concurrency": _reserved_not_below_provisioned(LambdaResponse.put_function_concurrency),
+        "put_function_concurrency": _moto_account.within_quota(
+            _reserved_not_below_provisioned(LambdaResponse.put_function_concurrency)),
+        "get_account_settings": _moto_account.get_account_settings,
+        "create_function": _moto_propagation.refusing_new_roles(LambdaResponse.create_function),
+        "update_function_configuration": _moto_propagation.refusing_new_roles(
+            LambdaResponse.update_function_configuration),
         "add_permission": _unique_statement_ids(LambdaResponse.add_permission),
         "create_function_url_config": _create_url,
         "get_function_url_config": _get_url,
@@ -62,6 +74,7 @@ def install() -> None:
         (LambdaFunction, "update_configuration", _storing_ephemeral_storage),
         (LambdaFunction, "update_function_code", _storing_architectures),
         (IAMBackend, "_init_aws_policies", _with_lambda_policies),
+        (IAMBackend, "create_role", _moto_propagation.recording_creation),
     ]
     for attribute, handler in patches.items():
         setattr(LambdaResponse, attribute, handler)

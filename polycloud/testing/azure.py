@@ -34,7 +34,10 @@ from polycloud.testing._azure_state import (
     check_resource_group,
     check_subscription,
     config_view,
+    host_status,
+    keep_always_ready,
     merge_site,
+    name_availability,
     not_found,
     parse_plan_id,
     plan_view,
@@ -46,9 +49,11 @@ from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService, Faul
 if TYPE_CHECKING:
     from azure.mgmt.web import WebSiteManagementClient
 
-__all__ = ["DEFAULT_SUBSCRIPTION", "FakeArmWeb", "FakeCredential", "sandbox_settings"]
+__all__ = ["DEFAULT_SUBSCRIPTION", "OTHER_SUBSCRIPTION", "FakeArmWeb", "FakeCredential", "sandbox_settings"]
 
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
+OTHER_SUBSCRIPTION = "11111111-1111-1111-1111-111111111111"
+"""Another tenant's subscription, which holds the site names ``FakeArmWeb.take_site_name`` registers."""
 
 Handler = Callable[[str, str, str, FakeRequest], FakeResponse]
 
@@ -76,6 +81,10 @@ class FakeArmWeb(LongRunningOperations, FakeService):
         self._pending_plans: dict[tuple[str, str, str], PlanRecord] = {}
         self._pending_sites: dict[str, SiteRecord] = {}
         self.last_request_id: str | None = None
+        self._taken: dict[str, tuple[str, str]] = {}
+        self.functions_host_images: set[str] = set()
+        """Images the fake treats as built from an Azure Functions base image (they run the Functions host):
+        ``host_status`` reports on sites running them."""
         self._routes: dict[tuple[str, tuple[str, ...], str], Handler] = {
             ("serverfarms", (), "GET"): self._get_plan,
             ("serverfarms", (), "PUT"): self._put_plan,
@@ -111,6 +120,26 @@ class FakeArmWeb(LongRunningOperations, FakeService):
         found = self._site_in(rg, name)
         return dict(found.app_settings) if found else None
 
+    def take_site_name(self, name: str, *, subscription: str = OTHER_SUBSCRIPTION, resource_group: str = "rg-other"
+                       ) -> None:
+        """Register ``name`` as a site of another tenant (``subscription``/``resource_group``), invisible to this
+        fake's GETs: site names are global (``<name>.azurewebsites.net``), so a PUT of it anywhere else fails
+        409 "Website with given name ... already exists" (as reported in
+        https://github.com/Azure/azure-quickstart-templates/issues/6361) and the name-availability API answers
+        ``nameAvailable: false``, reason ``AlreadyExists``."""
+        self._taken[name.lower()] = (subscription, resource_group)
+
+    def host_status(self, rg: str, name: str) -> dict[str, Any] | None:
+        """What the Functions host of the site's image reports (``{"state": "Running"|"Error", "errors": [...]}``),
+        or None when there is no such site or its image is not in ``functions_host_images`` (no host runs).
+
+        ARM accepts a host app without ``AzureWebJobsStorage`` or ``FUNCTIONS_WORKER_RUNTIME``; the host is what
+        fails (``polycloud.testing._azure_state.host_status`` has the sources)."""
+        found = self._site_in(rg, name)
+        if found is None or found.image not in self.functions_host_images:
+            return None
+        return host_status(found)
+
     def client(self, subscription_id: str = DEFAULT_SUBSCRIPTION) -> WebSiteManagementClient:
         """A real ``WebSiteManagementClient`` aimed at this fake: fake token, no poll sleeps, no retries."""
         from azure.mgmt.web import WebSiteManagementClient
@@ -126,9 +155,11 @@ class FakeArmWeb(LongRunningOperations, FakeService):
 
     def is_read(self, request: FakeRequest) -> bool:
         """GET and HEAD, and ARM's reads sent as POST: a path ending in ``/list`` (``config/appsettings/list``
-        returns the app settings and changes nothing), so ``writes`` leaves them out."""
-        return super().is_read(request) or (request.method == "POST"
-                                             and request.path.rstrip("/").lower().endswith("/list"))
+        returns the app settings and changes nothing) and ``checknameavailability``, so ``writes`` leaves them
+        out."""
+        path = request.path.rstrip("/").lower()
+        return super().is_read(request) or (request.method == "POST" and (
+            path.endswith("/list") or path.endswith("/providers/microsoft.web/checknameavailability")))
 
     # -- routing --------------------------------------------------------------------
     def handle(self, request: FakeRequest) -> FakeResponse | Fault:
@@ -171,6 +202,12 @@ class FakeArmWeb(LongRunningOperations, FakeService):
             if request.method != "GET":
                 raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on an operation.")
             return self._poll(parts[7], request)
+        if len(parts) == 5 and low[0] == "subscriptions" and low[2:] == [
+            "providers", "microsoft.web", "checknameavailability"
+        ]:
+            if request.method != "POST":
+                raise ArmError(405, "MethodNotAllowed", f"{request.method} is not allowed on {request.path}.")
+            return self._check_name(request)
         if (
             len(parts) >= 8
             and low[0] == "subscriptions"
@@ -288,10 +325,29 @@ class FakeArmWeb(LongRunningOperations, FakeService):
     def _get_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         return FakeResponse(200, site_view(self._find_site(sub, rg, name)))
 
+    def _check_name(self, request: FakeRequest) -> FakeResponse:
+        body = request.body if isinstance(request.body, dict) else {}
+        name, rtype = str(body.get("name") or ""), str(body.get("type") or "")
+        if not name or rtype.lower() not in ("site", "microsoft.web/sites"):
+            raise ArmError(400, "BadRequest", "FakeArmWeb checks only site names (type Microsoft.Web/sites).")
+        key = name.lower()
+        taken = key in self._taken or key in self._sites or key in self._pending_sites
+        return FakeResponse(200, name_availability(name, taken))
+
+    def _owner_of(self, name: str) -> tuple[str, str] | None:
+        """(subscription, resource group) holding the site name, or None while it is free."""
+        other = self._sites.get(name.lower()) or self._pending_sites.get(name.lower())
+        return (other.sub, other.rg) if other is not None else self._taken.get(name.lower())
+
+    def _keep_always_ready(self, site: SiteRecord) -> None:
+        parsed = parse_plan_id(str(site.properties.get("serverFarmId")))
+        plan = self._plans.get(self._plan_key(*parsed)) if parsed else None
+        keep_always_ready(site, plan.sku.get("tier") if plan else None)
+
     def _put_site(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         site = build_site(sub, rg, name, request.body)
-        other = self._sites.get(name.lower()) or self._pending_sites.get(name.lower())
-        if other is not None and (other.sub.lower(), other.rg.lower()) != (sub.lower(), rg.lower()):
+        owner = self._owner_of(name)
+        if owner is not None and (owner[0].lower(), owner[1].lower()) != (sub.lower(), rg.lower()):
             raise ArmError(409, "Conflict", f"Website with given name {name} already exists.")
         self._settle(f"site:{name.lower()}")
         existing = self._sites.get(name.lower())
@@ -300,9 +356,11 @@ class FakeArmWeb(LongRunningOperations, FakeService):
             candidate = copy.deepcopy(existing)
             merge_site(candidate, request.body, replace_tags=True)
             self._bind_plan(candidate)
+            self._keep_always_ready(candidate)
             self._sites[name.lower()] = candidate
             return FakeResponse(200, site_view(candidate))
         self._bind_plan(site)
+        self._keep_always_ready(site)
         self._pending_sites[name.lower()] = site
 
         def commit() -> None:
@@ -318,6 +376,7 @@ class FakeArmWeb(LongRunningOperations, FakeService):
         candidate = copy.deepcopy(existing)
         merge_site(candidate, request.body, replace_tags=False)
         self._bind_plan(candidate)
+        self._keep_always_ready(candidate)
         self._sites[name.lower()] = candidate
         return FakeResponse(200, site_view(candidate))
 
@@ -364,11 +423,13 @@ class FakeArmWeb(LongRunningOperations, FakeService):
     def _put_config(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         site = self._find_site(sub, rg, name)
         apply_config(site, request.body, replace=True)
+        self._keep_always_ready(site)
         return FakeResponse(200, config_view(site))
 
     def _patch_config(self, sub: str, rg: str, name: str, request: FakeRequest) -> FakeResponse:
         site = self._find_site(sub, rg, name)
         apply_config(site, request.body, replace=False)
+        self._keep_always_ready(site)
         return FakeResponse(200, config_view(site))
 
 

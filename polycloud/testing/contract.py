@@ -15,8 +15,8 @@ from collections.abc import Callable
 
 import pytest
 
+from polycloud._deploy import deploy, export
 from polycloud.adapter import Adapter
-from polycloud.deploy import deploy, export
 from polycloud.errors import NotFoundError, SpecError
 from polycloud.spec import FunctionSpec
 

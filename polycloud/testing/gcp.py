@@ -111,18 +111,26 @@ class FakeCloudRun(FakeService):
         lro_polls: how many polls of a new operation answer ``done: false`` before it completes.
         base_url: where the fake answers (default ``https://run.googleapis.com``).
         project_number: used in the default service account and the ``*.run.app`` URL.
+        domain_restricted_sharing: the project is under the ``iam.allowedPolicyMemberDomains``
+            organisation policy, so ``setIamPolicy`` refuses ``allUsers`` and ``allAuthenticatedUsers``
+            with 400 FAILED_PRECONDITION
+            (https://cloud.google.com/resource-manager/docs/organization-policy/restricting-domains);
+            a service's own ``invokerIamDisabled`` is unaffected, which is why Google recommends it for
+            public services (https://cloud.google.com/run/docs/authenticating/public#invoker_check).
     """
 
     base_url = "https://run.googleapis.com"
 
     def __init__(
-        self, *, lro_polls: int = 1, base_url: str | None = None, project_number: str = "123456789012"
+        self, *, lro_polls: int = 1, base_url: str | None = None, project_number: str = "123456789012",
+        domain_restricted_sharing: bool = False,
     ) -> None:
         super().__init__(base_url=base_url)
         if lro_polls < 0:
             raise ValueError("lro_polls must be >= 0")
         self.lro_polls = lro_polls
         self.project_number = project_number
+        self.domain_restricted_sharing = domain_restricted_sharing
         self._services: dict[str, dict[str, Any]] = {}
         self._policies: dict[str, dict[str, Any]] = {}
         self._operations = Operations(self._services, self._policies)
@@ -133,6 +141,16 @@ class FakeCloudRun(FakeService):
         """A copy of the stored Service JSON (enum names, server fields), or None."""
         found = self._services.get(f"projects/{project}/locations/{region}/services/{service_id}")
         return copy.deepcopy(found)
+
+    def publicly_invokable(self, project: str, region: str, service_id: str) -> bool:
+        """Whether anyone on the internet may invoke the service: its invoker IAM check is disabled, or
+        ``allUsers`` holds ``roles/run.invoker`` (https://cloud.google.com/run/docs/authenticating/public)."""
+        name = f"projects/{project}/locations/{region}/services/{service_id}"
+        service = self._services.get(name) or {}
+        if service.get("invokerIamDisabled"):
+            return True
+        return any(b.get("role") == "roles/run.invoker" and "allUsers" in (b.get("members") or [])
+                   for b in self._policy(name).get("bindings") or [])
 
     def iam_policy(self, project: str, region: str, service_id: str) -> dict[str, Any] | None:
         """A copy of the service's IAM policy JSON (``bindings``, base64 ``etag``), or None if no service."""
@@ -349,6 +367,9 @@ class FakeCloudRun(FakeService):
                 raise rules.RuleViolation(f"policy.bindings[{i}].role", f"invalid role {role!r}")
             for member in members:
                 public = member in ("allUsers", "allAuthenticatedUsers")
+                if public and self.domain_restricted_sharing:
+                    return _error(400, "One or more users named in the policy do not belong to a permitted "
+                                  "customer, perhaps due to an organization policy.", name="FAILED_PRECONDITION")
                 if not public and not member.startswith(_MEMBER_PREFIXES):
                     raise rules.RuleViolation(f"policy.bindings[{i}].members", f"invalid member {member!r}")
             if members:  # IAM drops bindings without members

@@ -20,8 +20,10 @@ OCI_ARCH = {"x86_64": "amd64", "arm64": "arm64"}
 ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/app@sha256:" + "a" * 64
 PUBLIC_IMAGE = "europe-docker.pkg.dev/project/repo/app@sha256:" + "b" * 64
 _PROVIDERS = {"lambda-runtime-api": {"aws": {"region": "us-east-1"}},
+              # the Functions host needs its worker runtime and host storage (rule azure-functions-host)
               "azure-functions-host": {"azure": {"subscription_id": "00000000-0000-0000-0000-000000000000",
-                                                 "resource_group": "rg", "location": "westeurope"}},
+                                                 "resource_group": "rg", "location": "westeurope",
+                                                 "worker_runtime": "python", "storage": "imagetestsa"}},
               "http": {"gcp": {"project": "p", "region": "europe-west1"}}}
 
 

@@ -1,23 +1,47 @@
-"""An in-process offline sandbox of all three control planes, for ``--sandbox`` and demos.
+"""The offline sandbox of all three control planes, for ``--sandbox``, tests, scripts and demos.
 
-The first call starts moto (AWS, outermost, as moto requires) and one ``responses`` mock that
-serves ``FakeArmWeb`` and ``FakeCloudRun``; they live until ``reset()`` or the process ends, so
-several calls in one process (tests, notebooks, ``polycloud sandbox``) share state. Nothing leaves
-the process. Each provider's SDK client is made on first request, so the sandbox works for the
-providers whose SDKs are installed.
+``open_sandbox()`` is the one entry. When a sandbox server runs (``polycloud sandbox start``, see
+``polycloud.testing._daemon`` and ``polycloud.testing.server``), it returns settings aimed at that server,
+so separate commands and processes share one lasting state, like LocalStack or the gcloud emulators.
+Otherwise (or with ``server=False``) it uses the in-process sandbox: the first call starts moto (AWS,
+outermost, as moto requires) and one ``responses`` mock that serves ``FakeArmWeb`` and ``FakeCloudRun``;
+they live until ``reset()`` or the process ends, so several calls in one process (tests, notebooks,
+``polycloud sandbox FILE...``) share state. Nothing leaves the process (or loopback). Each provider's
+SDK client is made on first request, so the sandbox works for the providers whose SDKs are installed.
+The pytest plugin's ``polycloud_sandbox`` fixture opens the in-process one for one test and resets it
+afterwards.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
+import logging
 import os
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycloud.errors import MissingDependencyError
+from polycloud.testing._daemon import (
+    SandboxServerError,
+    ServerInfo,
+    ServerStatus,
+    server_status,
+    start_server,
+    state_dir,
+    stop_server,
+)
 
-__all__ = ["Rehearsal", "fakes", "rehearse", "reset", "sandbox_settings"]
+if TYPE_CHECKING:
+    from polycloud.adapter import Adapter
+
+__all__ = ["Rehearsal", "Sandbox", "SandboxServerError", "ServerInfo", "ServerStatus", "fakes", "open_sandbox",
+           "rehearse", "reset", "sandbox_settings", "server_status", "start_server", "state_dir", "stop_server"]
+
+_log = logging.getLogger(__name__)
+START_HINT = "run `polycloud sandbox start` so the sandbox lasts across commands"
 
 _stack: contextlib.ExitStack | None = None
 _settings: dict[str, dict[str, Any]] = {}
@@ -26,8 +50,9 @@ fakes: dict[str, Any] = {}
 """The running fakes by provider key; for AWS the FaultInjectors of the Lambda and IAM clients
 (``aws-lambda``, ``aws-iam``)."""
 
-_EXTRAS = {"aws-lambda": "polycloud[sandbox]", "azure-functions": "polycloud[azure]",
-           "gcp-cloud-run": "polycloud[gcp]"}
+_EXTRAS = {"aws-lambda": "polycloud-sdk[sandbox]", "azure-functions": "polycloud-sdk[azure]",
+           "gcp-cloud-run": "polycloud-sdk[gcp]"}
+_remote: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def _start() -> None:
@@ -35,7 +60,7 @@ def _start() -> None:
     try:
         import responses
     except ImportError as exc:
-        raise MissingDependencyError("the offline sandbox (responses)", "polycloud[sandbox]") from exc
+        raise MissingDependencyError("the offline sandbox (responses)", "polycloud-sdk[sandbox]") from exc
     from polycloud.testing import aws, azure, gcp
 
     stack = contextlib.ExitStack()
@@ -43,13 +68,12 @@ def _start() -> None:
         for key, value in (("AWS_ACCESS_KEY_ID", "sandbox"), ("AWS_SECRET_ACCESS_KEY", "sandbox")):
             os.environ.setdefault(key, value)
         try:  # moto's own mock must be the outer one
-            aws_settings = aws.sandbox_settings(stack)
+            moto = aws.start_moto_lambda(stack)
         except ImportError:
-            aws_settings = None
-        if aws_settings is not None:
-            _settings["aws-lambda"] = aws_settings
-            fakes["aws-lambda"] = aws.FaultInjector(aws_settings["client"])
-            fakes["aws-iam"] = aws.FaultInjector(aws_settings["iam_client"])
+            moto = None
+        if moto is not None:
+            _settings["aws-lambda"] = {k: v for k, v in moto.settings().items() if k != "region"}
+            fakes["aws-lambda"], fakes["aws-iam"] = moto.faults, moto.iam_faults
         mock = stack.enter_context(responses.RequestsMock(assert_all_requests_are_fired=False))
         arm, run = azure.FakeArmWeb(), gcp.FakeCloudRun()
         arm.install(mock)
@@ -61,6 +85,115 @@ def _start() -> None:
         stack.close()
         raise
     _stack = stack
+
+
+def _canonical(provider: str) -> str:
+    from polycloud import registry
+
+    return registry.canonical(provider)
+
+
+class Sandbox:
+    """The sandbox: adapter settings, adapters and fakes by provider (``aws`` or ``aws-lambda``).
+
+    ``server`` is the running sandbox server it talks to, or None for the in-process fakes.
+    """
+
+    def __init__(self, server: ServerInfo | None = None) -> None:
+        self.server = server
+
+    @property
+    def lasting(self) -> bool:
+        """True when the state lives in a sandbox server and so outlasts this process."""
+        return self.server is not None
+
+    def settings(self, provider: str) -> dict[str, Any]:
+        """Adapter keyword settings wired to the fake of ``provider``.
+
+        Raises:
+            MissingDependencyError: the provider's SDK (or moto, for AWS) is not installed.
+        """
+        key = _canonical(provider)
+        if self.server is None:
+            return sandbox_settings(key)
+        return _server_settings(self.server, key)
+
+    def fake(self, provider: str) -> Any:
+        """The fake of ``provider``: ``FakeArmWeb``, ``FakeCloudRun``, or for AWS the Lambda client's
+        ``FaultInjector`` (``aws-iam``: the IAM client's).
+
+        Raises:
+            SandboxServerError: the fakes live in the sandbox server's process, out of reach.
+        """
+        if self.server is not None:
+            raise SandboxServerError(f"the fakes run in the sandbox server (pid {self.server.pid}), not in this "
+                                     "process: use open_sandbox(server=False) for fakes you can script")
+        key = provider if provider == "aws-iam" else _canonical(provider)
+        self.settings("aws-lambda" if key == "aws-iam" else key)
+        return fakes[key]
+
+    def adapter_for(self, provider: str, **overrides: Any) -> Adapter:
+        """An adapter of ``provider`` on its fake; ``overrides`` add or replace settings (``region=...``)."""
+        from polycloud import registry
+
+        key = _canonical(provider)
+        adapter: Adapter = registry.load(key)(**{**self.settings(key), **overrides})
+        return adapter
+
+    def rehearse(self, path: str, provider: str) -> Rehearsal:
+        """Deploy ``path``, deploy it again and export it back (see ``rehearse``)."""
+        key = _canonical(provider)
+        return rehearse(path, key, settings=self.settings(key))
+
+    def reset(self) -> None:
+        """Forget every fake's state (the next use starts empty); on a server, empty the server's fakes."""
+        if self.server is None:
+            reset()
+            return
+        for key, url in self.server.endpoints.items():
+            path = "/moto-api/reset" if key == "aws-lambda" else "/_polycloud/sandbox/reset"
+            request = urllib.request.Request(url + path, data=b"", method="POST")
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+                json.loads(answer.read() or b"{}")
+
+
+def open_sandbox(*, server: bool | None = None) -> Sandbox:
+    """The sandbox: the running sandbox server's when there is one, else this process's (started on first use).
+
+    ``server=True`` requires the server; ``server=False`` always uses the in-process fakes (tests that
+    script faults or must start empty).
+
+    Raises:
+        MissingDependencyError: ``responses`` (the ``polycloud-sdk[sandbox]`` extra) is not installed.
+        SandboxServerError: ``server=True`` and no sandbox server runs.
+    """
+    if server is not False:
+        found = server_status()
+        if found.server is not None:
+            return Sandbox(found.server)
+        if server:
+            raise SandboxServerError(f"{found.problem}: {START_HINT}")
+        if found.recorded_pid is not None:
+            _log.warning("%s; using this process's own sandbox (%s)", found.problem, START_HINT)
+    if _stack is None:
+        _start()
+    return Sandbox()
+
+
+def _server_settings(server: ServerInfo, provider: str) -> dict[str, Any]:
+    """Settings aimed at the server's endpoint for ``provider`` (clients made once per endpoint)."""
+    from polycloud.testing._remote import remote_settings
+
+    endpoint = server.endpoints.get(provider)
+    if endpoint is None:
+        raise MissingDependencyError(f"the {provider} sandbox (the sandbox server does not serve it)",
+                                     _EXTRAS.get(provider, "polycloud-sdk[sandbox]"))
+    if (provider, endpoint) not in _remote:
+        try:
+            _remote[provider, endpoint] = remote_settings(provider, endpoint)
+        except ImportError as exc:
+            raise MissingDependencyError(f"the {provider} SDK", _EXTRAS[provider]) from exc
+    return dict(_remote[provider, endpoint])
 
 
 def sandbox_settings(provider: str) -> dict[str, Any]:
@@ -75,7 +208,7 @@ def sandbox_settings(provider: str) -> dict[str, Any]:
         factory = _factories.get(provider)
         if factory is None:
             raise MissingDependencyError(f"the {provider} sandbox (its SDK or moto)",
-                                         _EXTRAS.get(provider, "polycloud[sandbox]"))
+                                         _EXTRAS.get(provider, "polycloud-sdk[sandbox]"))
         try:
             _settings[provider] = factory()
         except ImportError as exc:
@@ -112,8 +245,10 @@ class Rehearsal:
         return dict(self.__dict__)
 
 
-def rehearse(path: str, provider: str) -> Rehearsal:
+def rehearse(path: str, provider: str, *, settings: dict[str, Any] | None = None) -> Rehearsal:
     """Deploy ``path`` to the sandbox's ``provider``, deploy it again, and export it back.
+
+    ``settings``: the adapter settings of the sandbox to use (default: the in-process sandbox's).
 
     The second deploy must be ``unchanged``; ``export_differs`` names the top-level spec fields
     the provider could not represent exactly (see the adapter's docs).
@@ -123,11 +258,11 @@ def rehearse(path: str, provider: str) -> Rehearsal:
         MissingDependencyError: the provider's SDK or the sandbox extras are missing.
     """
     from polycloud import registry
-    from polycloud.deploy import deploy, export
-    from polycloud.validate import load_input
+    from polycloud._deploy import deploy, export
+    from polycloud._validate import load_input
 
     spec, _ = load_input(path)
-    settings = sandbox_settings(provider)
+    settings = sandbox_settings(provider) if settings is None else settings
     row = Rehearsal(file=path, provider=provider)
     role = spec.providers.aws.role if provider == "aws-lambda" and spec.providers.aws else None
     if role:

@@ -7,37 +7,23 @@ from typing import Any
 
 import pytest
 
-from polycloud.retry import RetryPolicy
-from polycloud.testing.aws import FaultInjector, extend_moto
+from polycloud.testing.aws import MotoLambda, extend_moto
 
 REGION = "us-east-1"
 IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
 
 
-def _config() -> Any:
-    from botocore.config import Config
-
-    return Config(retries={"total_max_attempts": 1, "mode": "standard"})
+@pytest.fixture
+def aws(moto_aws: MotoLambda) -> dict[str, Any]:
+    """moto in-process (the plugin's ``moto_aws``): Lambda and IAM clients, each with a FaultInjector."""
+    return {"client": moto_aws.client, "iam_client": moto_aws.iam_client, "faults": moto_aws.faults,
+            "iam_faults": moto_aws.iam_faults}
 
 
 @pytest.fixture
-def aws() -> Iterator[dict[str, Any]]:
-    """moto in-process: Lambda and IAM clients, each with a FaultInjector."""
-    import boto3
-    from moto import mock_aws
-
-    extend_moto()
-    with mock_aws(config={"lambda": {"use_docker": False}}):
-        lam = boto3.client("lambda", region_name=REGION, config=_config())
-        iam = boto3.client("iam", region_name=REGION)
-        yield {"client": lam, "iam_client": iam, "faults": FaultInjector(lam), "iam_faults": FaultInjector(iam)}
-
-
-@pytest.fixture
-def adapter_settings(aws: dict[str, Any]) -> dict[str, Any]:
+def adapter_settings(moto_aws: MotoLambda) -> dict[str, Any]:
     """Keyword settings for LambdaAdapter / deploy(): moto clients, no real waiting."""
-    return {"client": aws["client"], "iam_client": aws["iam_client"], "region": REGION,
-            "retry": RetryPolicy.no_wait(), "waiter_delay": 0}
+    return moto_aws.settings()
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import pytest
 
 from polycloud import export, load_spec
 from polycloud.cli import main
-from polycloud.errors import AdapterError
+from polycloud.errors import ConfigurationError
 
 from .conftest import IMAGE, REGION
 
@@ -99,8 +99,9 @@ def test_no_region_exits_2_naming_where_to_set_it(monkeypatch: pytest.MonkeyPatc
     err = capsys.readouterr().err
     assert "AWS region is not set" in err and "NoRegionError" not in err
     assert "providers.aws.region" in err and "--region" in err and "AWS_DEFAULT_REGION" in err
-    with pytest.raises(AdapterError, match="providers.aws.region"):
+    with pytest.raises(ConfigurationError, match="providers.aws.region") as caught:
         export("x", "aws")
+    assert (caught.value.provider, caught.value.setting) == ("aws-lambda", "region")
 
 
 def test_a_name_botocore_refuses_exits_2_without_a_call(capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,7 +164,8 @@ def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
         assert out["error"]["request_id"] == "fault-injected"
         assert out["error"]["changed"] == [
             "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
-            "created function cli-fn", "published version 1 as alias live"]
+            "created function cli-fn", "published version 1",
+            "pointed alias live at version 1"]
         assert main(["deploy", str(spec_file), "-p", "aws", "--sandbox"]) == 0
         assert "cli-fn: updated" in capsys.readouterr().out
     finally:

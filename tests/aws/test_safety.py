@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from polycloud import ConflictError, ProviderError, deploy, export, plan
+from polycloud import OwnershipError, ProviderError, RefusedError, deploy, export, plan
 from polycloud_aws import LambdaAdapter
 
 from .conftest import IMAGE, REGION, make_spec
@@ -36,24 +36,25 @@ def _statements(lam: Any) -> set[str]:
 def test_zip_function_of_the_same_name_is_refused_before_any_write(aws: dict[str, Any],
                                                                   adapter_settings: dict[str, Any]) -> None:
     _zip_function(aws)
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(RefusedError) as caught:
         deploy(make_spec(), "aws", **adapter_settings)
+    assert not isinstance(caught.value, OwnershipError)
     assert "Zip package" in str(caught.value) and "cannot convert" in str(caught.value)
     assert caught.value.changed == []
     assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
     conf = aws["client"].get_function_configuration(FunctionName="orders")
     assert (conf["PackageType"], conf["Environment"]["Variables"]) == ("Zip", {"KEEP": "me"})
-    with pytest.raises(ConflictError):
+    with pytest.raises(RefusedError):
         plan(make_spec(), "aws", **adapter_settings)
 
 
-def test_export_of_a_zip_function_is_a_clear_provider_error(aws: dict[str, Any],
-                                                            adapter_settings: dict[str, Any]) -> None:
+def test_export_of_a_zip_function_is_a_clear_refusal(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     _zip_function(aws)
-    with pytest.raises(ProviderError) as caught:
+    with pytest.raises(RefusedError) as caught:
         export("orders", "aws", **adapter_settings)
     assert "Zip package: not exportable as a container spec" in str(caught.value)
-    assert caught.value.operation == "GetFunction" and caught.value.request_id
+    assert (caught.value.operation, caught.value.code) == ("GetFunction", "PackageTypeMismatch")
+    assert aws["faults"].calls == ["GetFunction"]  # refused on what GetFunction answered; nothing failed
 
 
 # -- an image function polycloud did not create is adopted only when asked ---------------------------------
@@ -71,9 +72,10 @@ def test_image_function_polycloud_did_not_create_is_refused_unless_adopted(
     the_plan = plan(make_spec(), "aws", **adapter_settings)
     assert ("function.Description", "hand-made", "managed-by: polycloud") in [
         (c.path, c.old, c.new) for c in the_plan.changes]
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(OwnershipError) as caught:
         deploy(make_spec(), "aws", **adapter_settings)
     assert "polycloud did not create it" in str(caught.value) and "adopt=True" in str(caught.value)
+    assert "'managed-by: polycloud'" in str(caught.value) and caught.value.changed == []
     assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
     result = deploy(make_spec(), "aws", adopt=True, **adapter_settings)
     assert result.action == "updated"
@@ -87,13 +89,13 @@ def test_read_says_whether_polycloud_created_the_function(aws: dict[str, Any],
     adapter = LambdaAdapter(**adapter_settings)
     _image_function(aws)
     live = adapter.read("orders")
-    assert live is not None and live["@owned"] is False
+    assert live is not None and live.owned is False
     planned = plan(make_spec(), adapter)
-    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert {c.path.split(".")[0] for c in planned.changes} <= set(planned.desired)  # facts are never changes
     assert any("polycloud did not create it" in note for note in planned.notes)
     deploy(make_spec(name="fresh"), adapter)
     created = adapter.read("fresh")
-    assert created is not None and created["@owned"] is True
+    assert created is not None and created.owned is True
     assert not any("did not create" in note for note in plan(make_spec(name="fresh"), adapter).notes)
 
 
@@ -102,7 +104,7 @@ def test_a_function_made_by_hand_while_creating_is_not_taken_over(aws: dict[str,
     adapter = LambdaAdapter(**adapter_settings)
     the_plan = plan(make_spec(), adapter)
     _image_function(aws)
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(OwnershipError) as caught:
         adapter.apply(the_plan)
     assert "polycloud did not create it" in str(caught.value)
     assert aws["faults"].writes == ["CreateFunction"]
@@ -132,7 +134,8 @@ def test_lost_create_then_a_failure_reports_the_create_as_changed(aws: dict[str,
         deploy(make_spec(), "aws", **adapter_settings)
     assert caught.value.changed == [
         "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
-        "created function orders", "published version 1 as alias live"]
+        "created function orders", "published version 1",
+        "pointed alias live at version 1"]
     assert deploy(make_spec(), "aws", **adapter_settings).action == "updated"
 
 
@@ -178,7 +181,8 @@ def test_missing_public_statement_is_added_back(aws: dict[str, Any], adapter_set
     lam, faults = aws["client"], aws["faults"]
     lam.remove_permission(FunctionName="orders", Qualifier="live", StatementId="polycloud-url-public-invoke")
     the_plan = plan(spec, "aws", **adapter_settings)
-    assert [(c.path, c.old, c.new) for c in the_plan.changes] == [("url.Public", False, True)]
+    # the one statement left reads as half-public state: a change, whichever way the spec goes
+    assert [(c.path, c.old, c.new) for c in the_plan.changes] == [("url.Public", ["polycloud-url-public"], True)]
     faults.calls.clear()
     result = deploy(spec, "aws", **adapter_settings)
     assert result.action == "updated"

@@ -10,9 +10,9 @@ IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
 
 def test_minimal_spec_golden() -> None:
     spec = FunctionSpec(name="hello", image=IMAGE)
-    assert translate(spec) == {
-        "@name": "hello",
-        "@notes": [],
+    config = translate(spec)
+    assert (config.name, config.notes, config.id, config.url) == ("hello", [], None, None)
+    assert config == {
         "function": {
             "Description": "managed-by: polycloud",
             "Role": MANAGED_ROLE,
@@ -58,7 +58,7 @@ def test_full_spec_golden() -> None:
     assert config["alias"] == {"Name": "warm", "Current": True}
     assert config["concurrency"] == {"reserved": 50, "provisioned": 3}
     assert config["url"] == {"AuthType": "NONE", "Qualifier": "warm", "Public": True}
-    assert config["@notes"] == ["secrets are passed as ARNs (TOKEN_SECRET_ARN); the function resolves them itself, "
+    assert config.notes == ["secrets are passed as ARNs (TOKEN_SECRET_ARN); the function resolves them itself, "
                                 "e.g. with the AWS Parameters and Secrets Lambda Extension"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +20,9 @@ SECRET_URI = "https://kv-acme.vault.azure.net/secrets/db-password"
 FULL_SPEC: dict[str, Any] = {
     "name": "contract-fn",
     "image": IMAGE,
+    # A Functions image (a custom handler on the Functions base image): the contract whose timeout and
+    # per_instance Azure enforces, so every field round-trips. An http image runs without the host (test_images).
+    "image_contract": "azure-functions-host",
     "port": 9000,
     "memory": "3584MiB",  # on Azure memory is the plan's instance size: all of EP1
     "timeout": "5m",
@@ -30,7 +32,8 @@ FULL_SPEC: dict[str, Any] = {
     "secrets": {"DB_PASSWORD": {"azure": SECRET_URI}},
     "tags": {"team": "platform", "cost-center": "42"},
     "providers": {"azure": {"subscription_id": SUB, "resource_group": RG, "location": LOCATION, "plan": "EP1",
-                            "storage": "acmestorage", "subnet_id": SUBNET, "registry_managed_identity": True}},
+                            "storage": "acmestorage", "subnet_id": SUBNET, "registry_managed_identity": True,
+                            "worker_runtime": "custom"}},
 }
 
 
@@ -40,11 +43,9 @@ def writes(fake: FakeArmWeb) -> list[str]:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeArmWeb]:
-    """An active FakeArmWeb: each create takes one InProgress poll before it succeeds."""
-    arm = FakeArmWeb(lro_polls=1)
-    with arm.activate():
-        yield arm
+def fake(fake_arm: FakeArmWeb) -> FakeArmWeb:
+    """The plugin's active FakeArmWeb: each create takes one InProgress poll before it succeeds."""
+    return fake_arm
 
 
 @pytest.fixture

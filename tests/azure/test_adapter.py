@@ -15,12 +15,13 @@ from azure.core.exceptions import ClientAuthenticationError
 
 from polycloud import FunctionSpec, SpecError, deploy, export, plan
 from polycloud.errors import (
-    AdapterError,
     AuthError,
+    ConfigurationError,
     ConflictError,
     MissingDependencyError,
     NotFoundError,
     ProviderError,
+    RefusedError,
     ThrottledError,
 )
 from polycloud.retry import RetryPolicy
@@ -68,8 +69,9 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 
     settings = fake.app_settings(RG, "contract-fn")
     assert settings is not None
-    assert settings["WEBSITES_PORT"] == settings["PORT"] == "9000"
+    assert settings["WEBSITES_PORT"] == "9000" and "PORT" not in settings  # a Functions image: no $PORT
     assert settings["FUNCTIONS_EXTENSION_VERSION"] == "~4"
+    assert settings["FUNCTIONS_WORKER_RUNTIME"] == "custom"
     assert settings["WEBSITES_ENABLE_APP_SERVICE_STORAGE"] == "false"
     assert settings["AzureWebJobsStorage__accountName"] == "acmestorage"
     assert settings["AzureFunctionsJobHost__functionTimeout"] == "00:05:00"
@@ -81,8 +83,9 @@ def test_every_spec_field_is_visible_in_what_the_fake_stored(adapter: AzureFunct
 
 def test_calls_per_scenario(adapter: AzureFunctionsAdapter, spec: FunctionSpec, fake: FakeArmWeb) -> None:
     deploy(spec, adapter)
-    # GET site (404), GET plan (404), PUT plan, 2 polls, GET plan, PUT site, 2 polls, GET site
-    assert (_reads(fake), writes(fake)) == (8, CREATE_WRITES)
+    # GET site (404), POST checknameavailability, GET plan (404), PUT plan, 2 polls, GET plan, PUT site,
+    # 2 polls, GET site
+    assert (_reads(fake), writes(fake)) == (9, CREATE_WRITES)
 
     fake.reset_calls()
     assert deploy(spec, adapter).action == "unchanged"
@@ -133,7 +136,7 @@ def test_a_windows_plan_is_refused_before_any_write(adapter: AzureFunctionsAdapt
     fake.client().app_service_plans.begin_create_or_update(RG, "win-plan", body).result()
     fake.reset_calls()
     azure = {**FULL_SPEC["providers"]["azure"], "plan_name": "win-plan"}
-    with pytest.raises(ConflictError, match="Windows plan") as caught:
+    with pytest.raises(RefusedError, match="Windows plan") as caught:
         deploy(FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": azure}}), adapter)
     assert caught.value.changed == []
     assert writes(fake) == []
@@ -143,7 +146,7 @@ def test_moving_to_another_location_is_refused(settings: dict[str, Any], spec: F
                                                fake: FakeArmWeb) -> None:
     deploy(spec, AzureFunctionsAdapter(**settings))
     fake.reset_calls()
-    with pytest.raises(ConflictError, match="cannot move"):
+    with pytest.raises(RefusedError, match="cannot move"):
         deploy(spec, AzureFunctionsAdapter(**{**settings, "location": "northeurope"}))
     assert writes(fake) == []
 
@@ -186,8 +189,9 @@ def test_missing_settings_are_named(fake: FakeArmWeb, spec: FunctionSpec, missin
                 "credential": FakeCredential(), "retry": RetryPolicy.no_wait()}
     del settings[missing]
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
-                                                                             "subnet_id": SUBNET}}})
-    with pytest.raises(AdapterError, match=f"providers.azure.{missing}") as caught:
+                                                                             "subnet_id": SUBNET,
+                                                                             "worker_runtime": "custom"}}})
+    with pytest.raises(ConfigurationError, match=f"providers.azure.{missing}") as caught:
         deploy(bare, AzureFunctionsAdapter(**settings))
     assert str(caught.value).endswith(flag)  # the CLI flag that sets it
     assert writes(fake) == []
@@ -197,9 +201,10 @@ def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -
     settings = {"subscription_id": SUB, "resource_group": RG, "credential": FakeCredential(),
                 "retry": RetryPolicy.no_wait()}
     bare = FunctionSpec.model_validate({**FULL_SPEC, "providers": {"azure": {"storage": "acmestorage",
-                                                                             "subnet_id": SUBNET}}})
+                                                                             "subnet_id": SUBNET,
+                                                                             "worker_runtime": "custom"}}})
     for attempt in (plan, lambda *a: deploy(*a, dry_run=True), deploy):
-        with pytest.raises(AdapterError, match="providers.azure.location") as caught:
+        with pytest.raises(ConfigurationError, match="providers.azure.location") as caught:
             attempt(bare, AzureFunctionsAdapter(**settings))
         assert str(caught.value).endswith("(CLI: --set location=REGION)")
     assert fake.calls == []
@@ -208,9 +213,9 @@ def test_missing_location_fails_at_plan_time_before_any_call(fake: FakeArmWeb) -
 def test_a_name_that_is_not_an_app_name_is_refused_before_any_call(adapter: AzureFunctionsAdapter,
                                                                    fake: FakeArmWeb) -> None:
     for name in ("", "a/b"):
-        with pytest.raises(AdapterError, match="is not a function app name"):
+        with pytest.raises(ConfigurationError, match="is not a function app name"):
             export(name, adapter)
-        with pytest.raises(AdapterError, match="is not a function app name"):
+        with pytest.raises(ConfigurationError, match="is not a function app name"):
             adapter.delete(name)
     assert fake.calls == []
 
@@ -460,7 +465,7 @@ def test_importing_the_adapter_loads_no_azure_sdk() -> None:
 
 def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "azure.mgmt.web", None)
-    with pytest.raises(MissingDependencyError, match=r"polycloud\[azure\]"):
+    with pytest.raises(MissingDependencyError, match=r"polycloud-sdk\[azure\]"):
         AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, credential=FakeCredential()).read("x")
 
 

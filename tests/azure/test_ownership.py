@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from polycloud import FunctionSpec, SpecError, deploy, export, plan, validate
-from polycloud.errors import ConflictError, NotFoundError
+from polycloud.errors import NotFoundError, OwnershipError, RefusedError
 from polycloud.testing.azure import FakeArmWeb
 from polycloud_azure import AzureFunctionsAdapter
 
@@ -106,7 +106,7 @@ def test_a_plan_polycloud_did_not_create_is_never_changed(adapter: AzureFunction
     spec = _spec(**change)
     if spec.providers.azure and spec.providers.azure.plan == "EP2":
         spec = spec.model_copy(update={"memory": 7168})
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(RefusedError) as caught:
         deploy(spec, adapter)
     message = str(caught.value)
     assert "App Service plan shared-ep" in message and differs in message
@@ -120,7 +120,7 @@ def test_a_polycloud_plan_other_apps_use_is_not_changed(adapter: AzureFunctionsA
     deploy(_spec(), adapter)
     deploy(_spec(name="contract-fn-2", azure={"plan_name": "contract-fn-plan"}), adapter)
     fake.reset_calls()
-    with pytest.raises(ConflictError, match=r"sku EP1 \(the spec asks for EP2\).*1 other app\(s\) use it"):
+    with pytest.raises(RefusedError, match=r"sku EP1 \(the spec asks for EP2\).*1 other app\(s\) use it"):
         deploy(_spec(memory="7GiB", azure={"plan": "EP2"}), adapter)
     assert writes(fake) == []
     assert (fake.plan(RG, "contract-fn-plan") or {})["sku"]["name"] == "EP1"
@@ -200,7 +200,7 @@ def test_an_app_polycloud_did_not_create_is_not_taken_over(settings: dict[str, A
     fake.reset_calls()
     planned = plan(spec, AzureFunctionsAdapter(**settings))  # plan still shows what a takeover would do
     assert any(c.path == "tags.managed-by" for c in planned.changes)
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(OwnershipError) as caught:
         deploy(spec, AzureFunctionsAdapter(**settings))
     assert "polycloud did not create it" in str(caught.value) and "--set adopt=true" in str(caught.value)
     assert writes(fake) == []
@@ -212,13 +212,13 @@ def test_read_says_whether_polycloud_created_the_app(settings: dict[str, Any], f
     _make_plan(fake)
     _make_site(fake, "contract-fn")
     live = adapter.read("contract-fn")
-    assert live is not None and live["@owned"] is False
+    assert live is not None and live.owned is False
     planned = plan(_spec(azure={"plan_name": "shared-ep"}), adapter)
-    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert not any(c.path == "owned" for c in planned.changes)  # a fact, never a change
     assert any("polycloud did not create it" in note for note in planned.notes)
     deploy(_spec(name="fresh-fn"), adapter)
     created = adapter.read("fresh-fn")
-    assert created is not None and created["@owned"] is True
+    assert created is not None and created.owned is True
     assert not any("did not create" in note for note in plan(_spec(name="fresh-fn"), adapter).notes)
 
 

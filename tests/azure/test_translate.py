@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from polycloud import FunctionSpec, SpecError, deploy
 from polycloud.testing.azure import FakeArmWeb
 from polycloud_azure import AzureFunctionsAdapter
-from polycloud_azure.translate import burst_needed, format_timespan, parse_timespan
+from polycloud_azure.translate import burst_needed
 
 from .conftest import FULL_SPEC, IMAGE, LOCATION, RG, SECRET_URI, SUB, SUBNET
 
@@ -22,7 +22,7 @@ GOLDEN_SETTINGS = {
     "FUNCTIONS_EXTENSION_VERSION": "~4",
     "WEBSITES_ENABLE_APP_SERVICE_STORAGE": "false",
     "WEBSITES_PORT": "9000",
-    "PORT": "9000",
+    "FUNCTIONS_WORKER_RUNTIME": "custom",
     "AzureFunctionsJobHost__functionTimeout": "00:05:00",
     "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests": "8",
     "AzureWebJobsStorage__accountName": "acmestorage",
@@ -108,9 +108,9 @@ def test_image_update_sends_one_site_patch(adapter: AzureFunctionsAdapter, spec:
 
 def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionSpec) -> None:
     config = adapter.translate(spec)
-    assert {k: v for k, v in config.items() if k != "@notes"} == {
-        "@name": "contract-fn",
-        "@id": f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn",
+    assert (config.name, config.id) == (
+        "contract-fn", f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Web/sites/contract-fn")
+    assert config == {
         "plan": {"name": "contract-fn-plan", "kind": "elastic", "sku": {"name": "EP1", "tier": "ElasticPremium"},
                  "reserved": True},
         "site": {"location": LOCATION, "kind": "functionapp,linux,container", "identity": "SystemAssigned",
@@ -122,17 +122,6 @@ def test_translate_golden_config(adapter: AzureFunctionsAdapter, spec: FunctionS
 
 
 # -- single mappings -------------------------------------------------------------------------------
-@pytest.mark.parametrize(("seconds", "text"), [(30, "00:00:30"), (300, "00:05:00"), (3600, "01:00:00"),
-                                               (3661, "01:01:01"), (90061, "1.01:01:01")])
-def test_timespan(seconds: int, text: str) -> None:
-    assert format_timespan(seconds) == text
-    assert parse_timespan(text) == seconds
-
-
-def test_unbounded_timespan_is_not_seconds() -> None:
-    assert parse_timespan("-1") is None
-
-
 def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter) -> None:
     conn = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;EndpointSuffix=core.windows.net"
     config = adapter.translate(_spec(azure={"storage": conn}))
@@ -143,10 +132,9 @@ def test_storage_connection_string_is_kept_as_is(adapter: AzureFunctionsAdapter)
     assert any("connection string with an account key" in n for n in imported.notes)
 
 
-def test_no_storage_is_noted(adapter: AzureFunctionsAdapter) -> None:
-    config = adapter.translate(_spec(azure={"storage": None}))
+def test_no_storage_writes_no_storage_setting(adapter: AzureFunctionsAdapter) -> None:
+    config = adapter.translate(_spec(image_contract="http", azure={"storage": None, "worker_runtime": None}))
     assert not any(k.startswith("AzureWebJobsStorage") for k in config["app_settings"])
-    assert any("providers.azure.storage" in n for n in config["@notes"])
 
 
 @pytest.mark.parametrize(("image", "server"), [(IMAGE, "https://acme.azurecr.io"),
@@ -169,7 +157,7 @@ def test_internal_ingress_disables_public_access(adapter: AzureFunctionsAdapter)
     spec = _spec(network={"ingress": "internal", "egress": "vpc"})
     config = adapter.translate(spec)
     assert config["site"]["publicNetworkAccess"] == "Disabled"
-    assert any("private endpoint" in n for n in config["@notes"])
+    assert any("private endpoint" in n for n in config.notes)
     imported = adapter.to_spec(config)
     assert imported.spec == spec
     assert any("internal" in n for n in imported.notes)
@@ -209,7 +197,7 @@ def test_consumption_plan_cannot_be_translated(adapter: AzureFunctionsAdapter) -
 
 def test_settings_come_from_the_spec_when_the_adapter_has_none(spec: FunctionSpec) -> None:
     config = AzureFunctionsAdapter().translate(spec)
-    assert config["@id"].startswith(f"/subscriptions/{SUB}/resourceGroups/{RG}/")
+    assert config.id.startswith(f"/subscriptions/{SUB}/resourceGroups/{RG}/")
     assert config["site"]["location"] == LOCATION
     assert AzureFunctionsAdapter.settings_from(spec) == {"subscription_id": SUB, "resource_group": RG,
                                                          "location": LOCATION}
@@ -217,7 +205,7 @@ def test_settings_come_from_the_spec_when_the_adapter_has_none(spec: FunctionSpe
 
 def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter) -> None:
     config = adapter.translate(_spec())
-    for key in ("WEBSITES_PORT", "PORT", "AzureFunctionsJobHost__functionTimeout"):
+    for key in ("WEBSITES_PORT", "FUNCTIONS_WORKER_RUNTIME", "AzureFunctionsJobHost__functionTimeout"):
         del config["app_settings"][key]
     config["app_settings"]["AzureWebJobsStorage__credential"] = "managedidentity"
     config["plan"]["sku"] = {"name": "P1v3", "tier": "PremiumV3"}
@@ -227,12 +215,14 @@ def test_to_spec_of_an_app_polycloud_did_not_make(adapter: AzureFunctionsAdapter
     assert "AzureWebJobsStorage__credential" not in imported.spec.environment
     assert imported.spec.providers.azure.plan == "P1v3"  # type: ignore[union-attr]
     joined = " | ".join(imported.notes)
-    for words in ("WEBSITES_PORT", "30 minutes", "AzureWebJobsStorage__credential", "P1v3"):
+    assert imported.spec.providers.azure.worker_runtime is None  # type: ignore[union-attr]
+    for words in ("WEBSITES_PORT", "30 minutes", "AzureWebJobsStorage__credential", "P1v3",
+                  "no FUNCTIONS_WORKER_RUNTIME"):
         assert words in joined
 
 
 def test_an_http_image_gets_port_and_websites_port(adapter: AzureFunctionsAdapter) -> None:
-    config = adapter.translate(_spec(port=3000))
+    config = adapter.translate(_spec(port=3000, image_contract="http", azure={"worker_runtime": None}))
     assert (config["app_settings"]["WEBSITES_PORT"], config["app_settings"]["PORT"]) == ("3000", "3000")
     imported = adapter.to_spec(config)
     assert (imported.spec.image_contract, imported.spec.port) == ("http", 3000)
@@ -256,7 +246,7 @@ def test_a_functions_host_image_gets_only_websites_port(adapter: AzureFunctionsA
 ])
 def test_live_port_settings_that_polycloud_would_not_write(adapter: AzureFunctionsAdapter, live: dict[str, str],
                                                            contract: str, port: int, words: str) -> None:
-    config = adapter.translate(_spec())
+    config = adapter.translate(_spec(image_contract="http", azure={"worker_runtime": None}))
     for key in ("WEBSITES_PORT", "PORT"):
         del config["app_settings"][key]
     config["app_settings"].update(live)
@@ -288,9 +278,17 @@ def test_round_trip(timeout: int, port: int, contract: str, per_instance: int, b
                     plan: str, plan_name: str | None) -> None:
     adapter = AzureFunctionsAdapter(subscription_id=SUB, resource_group=RG, location=LOCATION)
     memory = adapter.limits.profile(plan)["memory"].max
+    host = contract == "azure-functions-host"
     spec = _spec(timeout=timeout, port=port, image_contract=contract, memory=int(memory or 0),
                  environment=environment, tags=tags,
                  concurrency={"min_instances": bounds[0], "max_instances": bounds[1], "per_instance": per_instance},
                  network={"ingress": ingress, "auth": "none" if ingress == "public" else "iam", "egress": egress},
-                 azure={"storage": storage, "plan": plan, "plan_name": plan_name})
-    assert adapter.to_spec(adapter.translate(spec)).spec == spec
+                 azure={"storage": storage, "plan": plan, "plan_name": plan_name,
+                        "worker_runtime": "python" if host else None})
+    # What Azure keeps: at least one always-ready instance on Elastic Premium; an http image has no host, so
+    # no functionTimeout (read as the 230 s HTTP cap) and no maxConcurrentRequests (read as 1).
+    kept = {"min_instances": max(1, bounds[0]), "max_instances": bounds[1],
+            "per_instance": per_instance if host else 1}
+    expected = spec.model_copy(update={"timeout": timeout if host else 230,
+                                       "concurrency": spec.concurrency.model_copy(update=kept)})
+    assert adapter.to_spec(adapter.translate(spec)).spec == expected

@@ -20,6 +20,9 @@ MODULES = [
     "polycloud_aws",
     "polycloud_azure",
     "polycloud_gcp",
+    "polycloud_aws.settings",
+    "polycloud_azure.settings",
+    "polycloud_gcp.settings",
     "polycloud.testing.azure",
     "polycloud.testing.gcp",
 ]

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polycloud import FunctionSpec, Severity, UnknownProviderError, validate
-from polycloud.validate import target_providers
+from polycloud._validate import target_providers
 
 ECR = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
 

@@ -252,3 +252,30 @@ def test_junit_keeps_findings_of_spec_objects():
     assert root.get("failures") == "1"
     failure = root.find("testsuite[@name='<spec>']/testcase[@name='aws-lambda']/failure")
     assert failure is not None and failure.get("type") == "aws-image-registry"
+
+
+def test_junit_gives_a_file_cases_only_for_the_providers_it_was_checked_against(tmp_path):
+    # each spec names one provider; worker-lambda.yaml would have errors on Cloud Run, so a passing
+    # gcp-cloud-run case for it would be false
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    lam, run = examples / "worker-lambda.yaml", examples / "render-cloud-run.yaml"
+    assert not validate_files([lam], ["gcp"]).ok
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\n  image: : y\n", encoding="utf-8")
+    root = junit(validate_files([lam, run, broken]))
+    cases = {Path(s.get("name")).name: [c.get("name") for c in s.findall("testcase")]
+             for s in root.findall("testsuite")}
+    assert cases == {"worker-lambda.yaml": ["spec", "aws-lambda"],
+                     "render-cloud-run.yaml": ["spec", "gcp-cloud-run"],
+                     "broken.yaml": ["spec"]}
+    suites = {Path(s.get("name")).name: s.get("tests") for s in root.findall("testsuite")}
+    assert suites == {"worker-lambda.yaml": "2", "render-cloud-run.yaml": "2", "broken.yaml": "1"}
+
+
+def test_junit_of_files_checked_against_the_same_providers_lists_them_all(tmp_path):
+    good = tmp_path / "good.yaml"
+    good.write_text(f"name: ok\nimage: {ECR}\n", encoding="utf-8")
+    root = junit(validate_files([good, good.with_name("gone.yaml")], ["aws", "gcp"]))
+    cases = {Path(s.get("name")).name: [c.get("name") for c in s.findall("testcase")]
+             for s in root.findall("testsuite")}
+    assert cases == {"good.yaml": ["spec", "aws-lambda", "gcp-cloud-run"], "gone.yaml": ["spec"]}

@@ -10,10 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from polycloud import Change, Deployment, Plan
-from polycloud.plan import diff, make_plan
+from polycloud._plan import diff, make_plan
+from polycloud.config import ProviderConfig
 
 DESIRED = {
-    "@name": "fn",
     "function": {"MemorySize": 1024, "Timeout": 30, "Environment": {"Variables": {"A": "1", "B": "2"}},
                  "VpcConfig": {"SubnetIds": ["s-1", "s-2"]}},
     "tags": {"team": "platform"},
@@ -96,10 +96,19 @@ def test_falsy_values_are_values():
     assert [c.kind for c in diff({}, {"a": False})] == ["remove"]
 
 
-def test_top_level_at_keys_are_facts_not_settings():
-    assert diff({"@name": "a", "@id": "x", "k": 1}, {"@name": "b", "@url": "u", "k": 1}) == []
-    # only at the top level
-    assert diff({"meta": {"@x": 1}}, {"meta": {"@x": 2}}) == [Change("meta.@x", 2, 1)]
+def test_config_facts_are_never_diffed():
+    desired = ProviderConfig({"k": 1}, name="a", notes=["lowercased"])
+    live = ProviderConfig({"k": 1}, name="b", id="x", url="u", owned=False, private={"raw": True})
+    planned = make_plan("p", "a", desired, live)
+    assert (planned.changes, planned.action) == ([], "unchanged")
+    assert make_plan("p", "a", ProviderConfig({"k": 2}, name="a"), live).changes == [Change("k", 1, 2)]
+
+
+def test_provider_config_reads_like_its_settings_and_never_prints_them():
+    config = ProviderConfig({"env": {"TOKEN": "s3cr3t"}}, name="fn", id="arn:1")
+    assert config["env"]["TOKEN"] == "s3cr3t" and list(config) == ["env"] and len(config) == 1
+    assert config == {"env": {"TOKEN": "s3cr3t"}}
+    assert "s3cr3t" not in repr(config) and "arn:1" in repr(config)
 
 
 def test_changes_are_sorted_by_path():
@@ -125,7 +134,7 @@ def test_plan_actions():
     assert updated.action == "updated"
     assert updated.changes == [Change("tags.team", "ops", "platform")]
 
-    unchanged = make_plan("aws-lambda", "fn", DESIRED, live_with(**{"@name": "renamed"}))
+    unchanged = make_plan("aws-lambda", "fn", DESIRED, ProviderConfig(live_with(), name="renamed", id="arn"))
     assert unchanged.action == "unchanged"
     assert unchanged.changes == []
 
@@ -166,11 +175,11 @@ def test_deployment_to_dict():
 
 # -- properties ------------------------------------------------------------------------------
 
-KEYS = st.text(alphabet="abcxyz_@", min_size=1, max_size=3).filter(lambda k: "." not in k)
+KEYS = st.text(alphabet="abcxyz_", min_size=1, max_size=3).filter(lambda k: "." not in k)
 SCALARS = st.none() | st.booleans() | st.integers(-3, 3) | st.text(alphabet="ab", max_size=2)
 VALUES = st.recursive(SCALARS | st.lists(SCALARS, max_size=2),
                       lambda inner: st.dictionaries(KEYS, inner, max_size=3), max_leaves=8)
-CONFIGS = st.dictionaries(KEYS.filter(lambda k: not k.startswith("@")), VALUES, max_size=4)
+CONFIGS = st.dictionaries(KEYS, VALUES, max_size=4)
 
 
 def normalize(value: Any) -> Any:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from polycloud import AuthError, ConflictError, NotFoundError, ProviderError, ThrottledError
-from polycloud.retry import RetryPolicy, is_transient
+from polycloud.retry import RetryPolicy, is_transient, parse_retry_after
 
 
 def error(cls: type[ProviderError] = ProviderError, **kwargs) -> ProviderError:
@@ -235,3 +238,121 @@ def test_run_leaves_other_errors_alone():
     fn = Flaky(throttled, throttled)
     assert retry.run("GetThing", fn, mapper) == "done"  # a ProviderError already: kept, and retried
     assert fn.calls == 3
+
+
+# -- Retry-After: one parser (RFC 9110 section 10.2.3) for every adapter -----------------------
+
+NOW = datetime(2026, 12, 2, 12, 0, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("value", "seconds"), [
+    ("120", 120.0),
+    (" 7 ", 7.0),
+    ("0", 0.0),
+    ("1.5", 1.5),  # not RFC delay-seconds, but sent by some services (and by the fakes)
+    (b"30", 30.0),
+    (12, 12.0),
+    ("Wed, 02 Dec 2026 12:01:30 GMT", 90.0),  # IMF-fixdate
+    ("Wednesday, 02-Dec-26 12:00:10 GMT", 10.0),  # obsolete RFC 850 form, which recipients must accept
+    ("Wed Dec  2 12:00:05 2026", 5.0),  # obsolete asctime form
+    ("Tue, 01 Dec 2026 12:00:00 GMT", 0.0),  # a date in the past: come back now
+])
+def test_parse_retry_after_reads_seconds_and_http_dates(value, seconds):
+    assert parse_retry_after(value, now=NOW) == pytest.approx(seconds)
+
+
+@pytest.mark.parametrize("value", [None, "", "soon", "-5", "nan", "inf", float("nan"), -1, True])
+def test_parse_retry_after_ignores_what_is_not_a_wait(value):
+    assert parse_retry_after(value, now=NOW) is None
+
+
+def test_parse_retry_after_counts_from_the_clock_by_default():
+    later = (datetime.now(timezone.utc) + timedelta(seconds=60)).strftime("%a, %d %b %Y %H:%M:%S GMT")
+    assert 55 <= (parse_retry_after(later) or 0) <= 60
+
+
+HTTP_DATE = "Wed, 21 Oct 2099 07:28:00 GMT"
+
+
+def _aws_throttle(header: str) -> Exception:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "TooManyRequestsException", "Message": "Rate exceeded"},
+                        "ResponseMetadata": {"HTTPStatusCode": 429, "HTTPHeaders": {"retry-after": header}}},
+                       "UpdateFunctionConfiguration")
+
+
+def _azure_throttle(header: str) -> Exception:
+    import requests
+    from azure.core.exceptions import HttpResponseError
+    from azure.core.pipeline.transport import RequestsTransportResponse
+    from azure.core.rest import HttpRequest
+
+    answer = requests.Response()
+    answer.status_code, answer.reason = 429, "Too Many Requests"
+    answer.headers["Retry-After"] = header
+    answer._content = b'{"error": {"code": "TooManyRequests", "message": "slow down"}}'
+    return HttpResponseError(response=RequestsTransportResponse(HttpRequest("GET", "http://127.0.0.1/"), answer))
+
+
+def _gcp_throttle(header: str) -> Exception:
+    import requests
+    from google.api_core import exceptions
+
+    answer = requests.Response()
+    answer.status_code = 429
+    answer.headers["Retry-After"] = header
+    return exceptions.TooManyRequests("slow down", response=answer)
+
+
+@pytest.mark.parametrize(("adapter", "throttle"), [("polycloud_aws", _aws_throttle),
+                                                    ("polycloud_azure", _azure_throttle),
+                                                    ("polycloud_gcp", _gcp_throttle)])
+def test_every_adapter_reads_retry_after_as_seconds_or_an_http_date(adapter, throttle):
+    import importlib
+
+    mapper = importlib.import_module(f"{adapter}.errors").map_sdk_error
+    seconds = mapper(throttle("42"), "Op")
+    assert isinstance(seconds, ThrottledError) and seconds.retry_after == 42
+    dated = mapper(throttle(HTTP_DATE), "Op")  # was ignored before: the policy retried far too early
+    assert dated.retry_after is not None and dated.retry_after > 365 * 86400
+
+
+# -- waits come from tenacity, and each retry is a log record ----------------------------------
+
+def test_the_backoff_is_tenacitys_full_jitter_exponential(monkeypatch):
+    import tenacity.wait
+
+    ceilings: list[float] = []
+    real_uniform = tenacity.wait.random.uniform
+
+    def recording_uniform(low: float, high: float) -> float:
+        ceilings.append(high)
+        return real_uniform(low, high)
+
+    monkeypatch.setattr(tenacity.wait.random, "uniform", recording_uniform)
+    retry, delays = policy(attempts=5, initial=1, maximum=3)
+    assert retry.call(Flaky(*[error(status=500) for _ in range(4)])) == "done"
+    assert ceilings == [1, 2, 3, 3]
+
+
+def test_each_retry_is_logged_with_operation_attempt_wait_and_code(caplog):
+    retry, delays = policy(initial=0.01)
+    caplog.set_level(logging.DEBUG, logger="polycloud")
+    fn = Flaky(error(ThrottledError, code="TooManyRequestsException", retry_after=2), error(status=503))
+    assert retry.call(fn) == "done"
+    records = [r for r in caplog.records if r.name == "polycloud.retry"]
+    assert [(r.operation, r.attempt, r.code) for r in records] == [
+        ("UpdateFunctionConfiguration", 1, "TooManyRequestsException"), ("UpdateFunctionConfiguration", 2, 503)]
+    assert [r.wait for r in records] == delays
+    assert records[0].levelno == logging.INFO and records[1].levelno == logging.DEBUG  # a wait of 1 s+ is news
+    assert "retrying UpdateFunctionConfiguration in 2.0s" in records[0].getMessage()
+
+
+def test_nothing_is_logged_without_a_retry(caplog):
+    caplog.set_level(logging.DEBUG, logger="polycloud")
+    retry, _ = policy()
+    assert retry.call(Flaky()) == "done"
+    with pytest.raises(NotFoundError):
+        retry.call(Flaky(error(NotFoundError, status=404)))
+    assert not [r for r in caplog.records if r.name == "polycloud.retry"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -35,11 +35,9 @@ def operation_poll(request: FakeRequest) -> bool:
 
 
 @pytest.fixture
-def fake() -> Iterator[ScriptedFakeCloudRun]:
-    """An active Cloud Run fake (one ``done: false`` answer per operation)."""
-    run = ScriptedFakeCloudRun(lro_polls=1)
-    with run.activate():
-        yield run
+def fake(fake_cloud_run: FakeCloudRun) -> FakeCloudRun:
+    """The plugin's active Cloud Run fake (one ``done: false`` answer per operation)."""
+    return fake_cloud_run
 
 
 @pytest.fixture

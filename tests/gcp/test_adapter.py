@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from polycloud import FunctionSpec, deploy, export, plan
-from polycloud.errors import AdapterError, AuthError, ProviderError, SpecError, ThrottledError
+from polycloud.errors import AuthError, ConfigurationError, ProviderError, SpecError, ThrottledError
 from polycloud.registry import load
 from polycloud.retry import RetryPolicy
 from polycloud.testing.fakes import Fault
@@ -59,7 +59,7 @@ def _invokers(fake: FakeCloudRun, name: str = "hello") -> dict[str, list[str]]:
 def test_registered_and_described() -> None:
     assert load("gcp") is CloudRunAdapter
     assert (CloudRunAdapter.name, CloudRunAdapter.section, CloudRunAdapter.extra) == (
-        "gcp-cloud-run", "gcp", "polycloud[gcp]")
+        "gcp-cloud-run", "gcp", "polycloud-sdk[gcp]")
     assert CloudRunAdapter.settings_from(full_spec()) == {"project": PROJECT, "region": REGION}
     assert CloudRunAdapter.settings_from(FunctionSpec(name="x", image=IMAGE)) == {}
 
@@ -75,9 +75,9 @@ def test_importing_and_constructing_load_no_google_library() -> None:
 
 def test_missing_project_and_region_are_named(fake: FakeCloudRun) -> None:
     adapter = CloudRunAdapter(client=fake.client(), retry=RetryPolicy.no_wait())
-    with pytest.raises(AdapterError, match=r"providers\.gcp\.project and providers\.gcp\.region"):
+    with pytest.raises(ConfigurationError, match=r"providers\.gcp\.project and providers\.gcp\.region"):
         adapter.read("hello")
-    with pytest.raises(AdapterError, match=r"providers\.gcp\.region: .*region= \(--region\)"):
+    with pytest.raises(ConfigurationError, match=r"providers\.gcp\.region: .*region= \(--region\)"):
         deploy(FunctionSpec(name="hello", image=IMAGE, providers={"gcp": {"project": PROJECT}}), "gcp",
                client=fake.client())
     assert fake.calls == []
@@ -124,7 +124,8 @@ def test_every_field_is_visible_in_the_stored_service(fake: FakeCloudRun, settin
     assert container["resources"] == {"limits": {"cpu": "2", "memory": "2048Mi"}, "cpuIdle": True}
     assert container["ports"] == [{"containerPort": 9000, "name": "http1"}]
     assert {e["name"] for e in container["env"]} == {"LOG_LEVEL", "GREETING", "DB_PASSWORD"}
-    assert _invokers(fake, "hello-api") == {"roles/run.invoker": ["allUsers"]}
+    assert fake.service(PROJECT, REGION, "hello-api")["invokerIamDisabled"] is True
+    assert fake.publicly_invokable(PROJECT, REGION, "hello-api") and _invokers(fake, "hello-api") == {}
 
 
 def test_server_forms_of_the_same_values_diff_empty(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
@@ -229,34 +230,44 @@ def test_never_public_by_default(fake: FakeCloudRun, settings: dict[str, Any]) -
     assert not any(":setIamPolicy" in c.path for c in fake.calls)
 
 
-def test_public_binding_is_added_and_removed_leaving_others(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
-    deploy(small_spec(), "gcp", **settings)
+def _grant_by_hand(fake: FakeCloudRun, *bindings: tuple[str, list[str]]) -> None:
+    """Add IAM bindings to the service the way a user (or an older polycloud) would."""
     resource = f"projects/{PROJECT}/locations/{REGION}/services/hello"
     client = fake.client()
     policy = client.get_iam_policy(request={"resource": resource}, retry=None)
-    policy.bindings.add(role="roles/run.invoker", members=["user:alice@example.com"])
-    policy.bindings.add(role="roles/run.developer", members=["group:devs@example.com"])
+    for role, members in bindings:
+        policy.bindings.add(role=role, members=members)
     client.set_iam_policy(request={"resource": resource, "policy": policy}, retry=None)
+
+
+def test_public_is_the_invoker_check_disabled_and_an_all_users_binding_is_removed(
+        fake: FakeCloudRun, settings: dict[str, Any]) -> None:
+    deploy(small_spec(), "gcp", **settings)
+    _grant_by_hand(fake, ("roles/run.invoker", ["allUsers", "user:alice@example.com"]),
+                   ("roles/run.developer", ["group:devs@example.com"]))
+    assert export("hello", "gcp", **settings).spec.network.auth == "none"  # the binding reads as public
 
     fake.reset_calls()
     opened = deploy(small_spec(network={"auth": "none"}), "gcp", **settings)
-    assert [c.path for c in opened.changes] == ["public"]
-    assert _kinds(fake) == ["GET service", "GET getIamPolicy", "GET getIamPolicy", "POST setIamPolicy"]
-    assert _invokers(fake) == {"roles/run.invoker": ["allUsers", "user:alice@example.com"],
+    assert sorted(c.path for c in opened.changes) == ["allUsersInvoker", "service.invokerIamDisabled"]
+    assert _kinds(fake)[:2] == ["GET service", "GET getIamPolicy"]
+    assert "PATCH service" in _kinds(fake) and _kinds(fake)[-1] == "POST setIamPolicy"
+    assert fake.publicly_invokable(PROJECT, REGION, "hello")
+    assert _invokers(fake) == {"roles/run.invoker": ["user:alice@example.com"],  # others left as they were
                                "roles/run.developer": ["group:devs@example.com"]}
     assert export("hello", "gcp", **settings).spec.network.auth == "none"
 
     deploy(small_spec(), "gcp", **settings)
-    assert _invokers(fake) == {"roles/run.invoker": ["user:alice@example.com"],
-                               "roles/run.developer": ["group:devs@example.com"]}
+    assert not fake.publicly_invokable(PROJECT, REGION, "hello")
 
 
 def test_a_concurrent_policy_change_is_read_again(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
     deploy(small_spec(), "gcp", **settings)
+    _grant_by_hand(fake, ("roles/run.invoker", ["allUsers"]))
     fake.fail_when(call("POST", ":setIamPolicy"), Fault(status=409))
-    deploy(small_spec(network={"auth": "none"}), "gcp", **settings)
-    assert _invokers(fake) == {"roles/run.invoker": ["allUsers"]}
-    assert sum(c.path.endswith(":setIamPolicy") for c in fake.calls) == 2
+    deploy(small_spec(), "gcp", **settings)
+    assert _invokers(fake) == {}
+    assert sum(c.path.endswith(":setIamPolicy") for c in fake.calls) == 3  # by hand, the 409, the retry
 
 
 # -- faults converge, nothing duplicated ---------------------------------------------------------------------
@@ -332,3 +343,17 @@ def test_throttled_errors_carry_retry_after(fake: FakeCloudRun, settings: dict[s
     with pytest.raises(ThrottledError) as caught:
         deploy(small_spec(), "gcp", **{**settings, "retry": RetryPolicy.no_wait(attempts=2)})
     assert (caught.value.retry_after, caught.value.status, caught.value.code) == (7.0, 429, "RESOURCE_EXHAUSTED")
+
+
+# -- answers the SDK cannot parse ------------------------------------------------------------------------------------
+
+def test_an_answer_the_sdk_cannot_parse_is_a_provider_error_with_what_changed(fake: ScriptedFakeCloudRun,
+                                                                             settings: dict[str, Any]) -> None:
+    deploy(small_spec(), "gcp", **settings)
+    # A service whose field has a type this client does not know (as an old client meets a newer API):
+    # protobuf's json_format raises ParseError, which is not a google.api_core error.
+    fake.fail_when(call("GET", "/services/hello"), Fault(status=200, body={"name": "x", "generation": "many"}))
+    with pytest.raises(ProviderError) as caught:
+        deploy(small_spec(memory="1GiB"), "gcp", **settings)
+    assert caught.value.operation == "GetService" and caught.value.code == "ParseError"
+    assert "Cloud Run SDK raised ParseError" in str(caught.value)

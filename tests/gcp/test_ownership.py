@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from polycloud import ConflictError, deploy, export, plan
-from polycloud.errors import AdapterError
+from polycloud.errors import ConfigurationError, OwnershipError
 from polycloud.testing.gcp import FakeCloudRun, fast_polling
 from polycloud_gcp import CloudRunAdapter
 
@@ -86,13 +86,14 @@ def test_a_service_polycloud_did_not_create_is_refused_before_any_write(fake: Fa
     planned = plan(spec, "gcp", **settings)  # plan shows what a takeover would change, the mark included
     assert ("service.annotations.polycloud.dev/managed-by", None, "polycloud") in [
         (c.path, c.old, c.new) for c in planned.changes]
-    with pytest.raises(ConflictError) as caught:
+    with pytest.raises(OwnershipError) as caught:
         deploy(spec, "gcp", **settings)
     message = str(caught.value)
     assert "service hello exists but polycloud did not create it" in message
     assert "polycloud.dev/managed-by: polycloud" in message
     assert "adopt=True (CLI: --set adopt=true)" in message and "polycloud plan" in message
-    assert (caught.value.operation, caught.value.changed) == ("UpdateService", [])
+    assert (caught.value.operation, caught.value.changed) == ("deploy", [])
+    assert not isinstance(caught.value, ConflictError)  # a refusal, not the provider's 409
     assert fake.writes == []
     assert _stored(fake) == before
     assert fake.iam_policy(PROJECT, REGION, "hello") == {"version": 1, "etag": "ACAB"}
@@ -102,20 +103,20 @@ def test_read_says_whether_polycloud_created_the_service(fake: FakeCloudRun, set
     adapter = CloudRunAdapter(**settings)
     _made_by_hand(fake)
     live = adapter.read("hello")
-    assert live is not None and live["@owned"] is False
+    assert live is not None and live.owned is False
     planned = plan(small_spec(), adapter)
-    assert not any(c.path.startswith("@") for c in planned.changes)  # a fact, never a change
+    assert not any(c.path == "owned" for c in planned.changes)  # a fact, never a change
     assert any("polycloud did not create it" in note for note in planned.notes)
     deploy(small_spec(name="fresh"), adapter)
     created = adapter.read("fresh")
-    assert created is not None and created["@owned"] is True
+    assert created is not None and created.owned is True
     assert not any("did not create" in note for note in plan(small_spec(name="fresh"), adapter).notes)
 
 
 def test_a_name_that_is_not_a_service_id_is_refused_before_any_call(fake: FakeCloudRun,
                                                                     settings: dict[str, Any]) -> None:
     for name in ("", "a/b"):
-        with pytest.raises(AdapterError, match="is not a Cloud Run service name"):
+        with pytest.raises(ConfigurationError, match="is not a Cloud Run service name"):
             export(name, "gcp", **settings)
     assert fake.calls == []
 
@@ -147,7 +148,7 @@ def test_a_service_made_by_hand_while_creating_is_not_taken_over(fake: ScriptedF
     the_plan = plan(small_spec(), adapter)  # nothing there yet
     _made_by_hand(fake)
     before = _stored(fake)
-    with pytest.raises(ConflictError, match="polycloud did not create it") as caught:
+    with pytest.raises(OwnershipError, match="polycloud did not create it") as caught:
         adapter.apply(the_plan)
     assert caught.value.changed == []
     assert [(w.method, w.path) for w in fake.writes] == [("POST", SERVICES)]  # the create, answered 409

@@ -17,13 +17,11 @@ from .conftest import IMAGE, PROJECT, REGION, SERVICES, ScriptedFakeCloudRun, fu
 pure = CloudRunAdapter()  # no project/region/client: the pure calls need none
 
 FULL_CONFIG: dict[str, Any] = {
-    "@name": "hello-api",
-    "@id": "projects/acme/locations/europe-west1/services/hello-api",
-    "@notes": [],
     "service": {
         "annotations": {"polycloud.dev/managed-by": "polycloud"},  # the ownership mark
         "labels": {"team": "platform", "cost-center": "42"},
         "ingress": "INGRESS_TRAFFIC_INTERNAL_ONLY",
+        "invokerIamDisabled": True,  # auth: none
         "template": {
             "timeout": "900s",
             "maxInstanceRequestConcurrency": 40,
@@ -42,7 +40,7 @@ FULL_CONFIG: dict[str, Any] = {
             },
         },
     },
-    "public": True,
+    "allUsersInvoker": False,
     "ready": True,
 }
 
@@ -57,6 +55,7 @@ CREATE_BODY: dict[str, Any] = {
     "annotations": {"polycloud.dev/managed-by": "polycloud"},
     "labels": {"cost-center": "42", "team": "platform"},
     "ingress": 2,
+    "invokerIamDisabled": True,
     "template": {
         "scaling": {"minInstanceCount": 1, "maxInstanceCount": 20},
         "vpcAccess": {"egress": 1, "networkInterfaces": [{"network": "default", "subnetwork": "functions"}]},
@@ -75,18 +74,18 @@ CREATE_BODY: dict[str, Any] = {
 
 
 def test_translate_golden() -> None:
-    assert pure.translate(full_spec()) == FULL_CONFIG
+    config = pure.translate(full_spec())
+    assert config == FULL_CONFIG
+    assert (config.name, config.id, config.notes) == (
+        "hello-api", "projects/acme/locations/europe-west1/services/hello-api", [])
 
 
 def test_create_sends_exactly_this(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
     deploy(full_spec(), "gcp", **settings)
-    create, set_policy = fake.writes
+    (create,) = fake.writes  # public through the service's own field: no IAM write
     assert (create.method, create.path, create.query) == (
         "POST", SERVICES, {"serviceId": "hello-api", "$alt": "json;enum-encoding=int"})
     assert create.body == CREATE_BODY
-    assert (set_policy.method, set_policy.path) == ("POST", f"{SERVICES}/hello-api:setIamPolicy")
-    assert set_policy.body == {"policy": {"version": 1, "etag": "ACAB",
-                                          "bindings": [{"role": "roles/run.invoker", "members": ["allUsers"]}]}}
 
 
 def test_update_sends_the_live_service_with_the_managed_fields_over_it(fake: ScriptedFakeCloudRun,
@@ -140,7 +139,8 @@ def test_ingress(ingress: str, sent: str) -> None:
     spec = small_spec(network={"ingress": ingress})
     config = pure.translate(spec)
     assert config["service"]["ingress"] == sent
-    assert config["public"] is False  # auth: iam unless the spec says none
+    assert config["service"]["invokerIamDisabled"] is False  # auth: iam unless the spec says none
+    assert config["allUsersInvoker"] is False  # never granted
     assert pure.to_spec(config).spec == spec
 
 
@@ -184,7 +184,7 @@ def _raw(**template: Any) -> dict[str, Any]:
 
 
 def test_server_forms_are_normalised_and_exported_exactly() -> None:
-    imported = pure.to_spec(live_config(_raw(), public=False))
+    imported = pure.to_spec(live_config(_raw(), all_users_invoker=False))
     assert imported.notes == []
     assert imported.spec == small_spec(memory="1GiB", timeout="5m", concurrency={"per_instance": 80})
     assert imported.spec.cpu is None and imported.spec.providers.gcp is not None
@@ -198,7 +198,7 @@ def test_what_does_not_map_is_reported() -> None:
                timeout="1.5s")
     raw["ingress"] = "INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER"
     raw["template"]["containers"].append({"image": "sidecar"})
-    imported = pure.to_spec(live_config(raw, public=False))
+    imported = pure.to_spec(live_config(raw, all_users_invoker=False))
     spec = imported.spec
     assert (spec.memory, spec.timeout, spec.network.ingress) == (954, 2, "internal")
     assert spec.secrets["TOKEN"].gcp == "projects/acme/secrets/token/versions/latest"  # same-project short form
@@ -212,7 +212,7 @@ def test_what_does_not_map_is_reported() -> None:
 def test_a_failed_revision_reads_as_not_ready() -> None:
     raw = _raw()
     raw["terminalCondition"] = {"type": "Ready", "state": "CONDITION_FAILED", "message": "image not found"}
-    config = live_config(raw, public=False)
+    config = live_config(raw, all_users_invoker=False)
     assert config["ready"] is False
     assert "the latest revision is not ready: image not found" in pure.to_spec(config).notes
 

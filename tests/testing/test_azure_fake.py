@@ -381,3 +381,70 @@ def test_bad_app_settings_are_rejected_and_keep_the_old_ones(client, fake):
     assert raw(fake, "PUT", path, body=None).status == 400
     assert raw(fake, "PUT", path, body={"properties": {"X": 1}}).status == 400
     assert fake.app_settings(RG, "app1") == {"FUNCTIONS_EXTENSION_VERSION": "~4", "A": "1"}
+
+
+# -- real-service behaviour the fake models (issue 9) ------------------------------------------
+def check_name(client, name):
+    return client.check_name_availability({"name": name, "type": "Microsoft.Web/sites"})
+
+
+def test_site_names_taken_by_another_tenant_are_unavailable_and_refused(client, fake):
+    fake.take_site_name("app1")
+    new_plan(client)
+    answer = check_name(client, "APP1")  # names are case-insensitive
+    assert (answer.name_available, answer.reason) == (False, "AlreadyExists")
+    assert "app1" in answer.message.lower()
+    with pytest.raises(ResourceExistsError, match="Website with given name app1 already exists") as exc:
+        new_site(client)
+    assert exc.value.status_code == 409
+    assert fake.site(RG, "app1") is None
+    assert check_name(client, "app2").name_available is True
+    assert check_name(client, "-bad-").reason == "Invalid"
+
+
+def test_an_existing_site_makes_its_name_unavailable_and_the_check_is_a_read(client, fake):
+    new_plan(client)
+    new_site(client)
+    fake.reset_calls()
+    assert check_name(client, "app1").name_available is False
+    assert fake.writes == [] and len(fake.reads) == 1
+
+
+def test_elastic_premium_keeps_at_least_one_always_ready_instance(client, fake):
+    new_plan(client)
+    new_plan(client, name="dedicated", sku="P1v3")
+    site = new_site(client)
+    client.web_apps.update_configuration(RG, "app1", {"properties": {"minimumElasticInstanceCount": 0}})
+    assert client.web_apps.get_configuration(RG, "app1").minimum_elastic_instance_count == 1
+    body = {"location": LOC, "properties": {"serverFarmId": PLAN_ID, "siteConfig": {}}}
+    client.web_apps.begin_create_or_update(RG, "app2", body).result()
+    assert fake.site(RG, "app2")["properties"]["siteConfig"]["minimumElasticInstanceCount"] == 1
+    # only Elastic Premium: a Dedicated plan's site keeps what it was given
+    body["properties"]["serverFarmId"] = PLAN_ID.replace("plan1", "dedicated")
+    body["properties"]["siteConfig"] = {"minimumElasticInstanceCount": 0}
+    client.web_apps.begin_create_or_update(RG, "app3", body).result()
+    assert fake.site(RG, "app3")["properties"]["siteConfig"]["minimumElasticInstanceCount"] == 0
+    assert site.site_config.minimum_elastic_instance_count == 1
+
+
+def test_a_functions_host_app_needs_storage_at_creation_and_a_worker_runtime(client, fake):
+    new_plan(client)
+    fake.functions_host_images.add("reg.azurecr.io/img:1")
+    new_site(client, name="bare", settings={"FUNCTIONS_EXTENSION_VERSION": "~4"})
+    status = fake.host_status(RG, "bare")
+    assert status is not None and status["state"] == "Error"
+    assert any("AzureWebJobsStorage" in e for e in status["errors"])
+    assert any(e.startswith("AZFD0011") for e in status["errors"])
+    # storage added later does not bring it back ("won't run, even if the settings are added later")
+    client.web_apps.update_application_settings(RG, "bare", {"properties": {"AzureWebJobsStorage__accountName": "s",
+                                                                             "FUNCTIONS_WORKER_RUNTIME": "custom"}})
+    assert fake.host_status(RG, "bare")["state"] == "Error"
+    new_site(client, name="good", settings={"AzureWebJobsStorage__accountName": "s",
+                                            "FUNCTIONS_WORKER_RUNTIME": "python"})
+    assert fake.host_status(RG, "good") == {"state": "Running", "errors": []}
+    new_site(client, name="noruntime", settings={"AzureWebJobsStorage": "DefaultEndpointsProtocol=https;A=b"})
+    assert fake.host_status(RG, "noruntime")["state"] == "Running"
+    assert [e[:8] for e in fake.host_status(RG, "noruntime")["errors"]] == ["AZFD0011"]
+    # an image that is not a Functions image runs no host: nothing to report
+    fake.functions_host_images.clear()
+    assert fake.host_status(RG, "good") is None and fake.host_status(RG, "missing") is None

@@ -12,7 +12,6 @@ from google.cloud import run_v2
 from google.iam.v1 import policy_pb2
 from google.protobuf import field_mask_pb2
 
-from polycloud.testing._gcp_rules import _parse_quantity
 from polycloud.testing.fakes import FakeRequest
 from polycloud.testing.gcp import FakeCloudRun, fast_polling, fast_retry
 
@@ -217,6 +216,8 @@ def test_validate_only_stores_nothing(fake, client):
     ("hello", {"memory": "64Mi"}, "at least 128Mi"),
     ("hello", {"memory": "256Mi", "cpu": "1", "gen": 2}, "at least 512Mi in the gen2"),
     ("hello", {"memory": "lots"}, "not a Kubernetes quantity"),
+    ("hello", {"memory": "-1Gi"}, "not a positive size"),
+    ("hello", {"cpu": "0.0005"}, "finer than 1m"),
     ("hello", {"memory": "1Gi", "cpu": "4"}, "4 CPU requires at least 2Gi memory"),
     ("hello", {"cpu": "3"}, "one of 1, 2, 4, 6, 8"),
     ("hello", {"cpu": "0.05", "memory": "256Mi"}, "between 0.08 and 1"),
@@ -245,22 +246,11 @@ def test_invalid_requests_are_rejected_before_any_operation(fake, client, servic
     {"memory": "512Mi", "cpu": "0.08", "concurrency": 1},
     {"memory": "1G", "cpu": "0.5", "concurrency": 1},
     {"memory": "1073741824", "cpu": "1000m", "timeout": 3600},
+    {"memory": "1e9", "cpu": "1", "concurrency": 80},  # an exponent is a Kubernetes quantity too
     {"memory": "24Gi", "cpu": "6", "gen": 2},
 ])
 def test_edge_values_are_accepted(fake, client, changes):
     assert deploy(client, make_service(**changes), service_id="a" * 49).generation == 1
-
-
-def test_parse_quantity():
-    assert _parse_quantity("512Mi") == 512 * 2**20
-    assert _parse_quantity("1Gi") == 2**30
-    assert _parse_quantity("512M") == 512 * 10**6
-    assert _parse_quantity("1G") == 10**9
-    assert _parse_quantity("1073741824") == 2**30
-    assert _parse_quantity("1.5Gi") == 3 * 2**29
-    for bad in ("", "1 Gi", "1gi", "Gi", "-1Gi"):
-        with pytest.raises(ValueError):
-            _parse_quantity(bad)
 
 
 def test_enums_accepted_as_ints_or_names_and_stored_as_names(fake):

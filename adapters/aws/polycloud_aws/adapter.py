@@ -1,34 +1,39 @@
 """The AWS Lambda adapter: boto3 imported lazily, clients injectable, errors translated.
 
 The deploy itself is split by resource: the function here, the execution role in ``roles``, the alias
-and concurrency in ``concurrency``, the function URL and its permissions in ``url``.
+and concurrency in ``concurrency``, the function URL and its permissions in ``url``. After the function is
+created or updated, every deploy runs the same steps in the order Lambda needs: publish a version to the
+alias, concurrency (provisioned on that alias), the URL on it, then retire an alias left by a rename.
+
+The clients polycloud makes have botocore's own retries off (one attempt per call): polycloud's
+``RetryPolicy`` is the one retry layer.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from polycloud.adapter import Imported
-from polycloud.errors import ConflictError, MissingDependencyError, NotFoundError, ProviderError
+from polycloud._plan import Plan
+from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
+from polycloud.checks import RuleInfo
+from polycloud.config import ProviderConfig
+from polycloud.errors import ErrorMapper, MissingDependencyError, NotFoundError, ProviderError, RefusedError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
-from polycloud.plan import Deployment, Plan, ProviderConfig, make_plan
 from polycloud.progress import waiting
 from polycloud.retry import RetryPolicy
-from polycloud.spec import FunctionSpec
+from polycloud.spec import FunctionSpec, SettingsModel
 from polycloud_aws import rules
-from polycloud_aws.concurrency import publish, retire_alias, sync_concurrency
-from polycloud_aws.errors import (
-    PROVIDER,
-    map_sdk_error,
-    map_sdk_error_role_propagating,
-    translate_errors,
-    usage_error,
-)
+from polycloud_aws.concurrency import PROVISIONED_LISTING, publish, read_alias, retire_alias, sync_concurrency
+from polycloud_aws.errors import PROVIDER, answer_field, map_sdk_error, translate_errors, usage_checked
+from polycloud_aws.preflight import check_before_writing
+from polycloud_aws.propagation import PROPAGATION_RETRY, send_configuration
 from polycloud_aws.roles import ensure_role
-from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, STAMP_PREFIX, live_config, to_spec, translate
-from polycloud_aws.url import PUBLIC_STATEMENTS, read_url, sync_url
+from polycloud_aws.settings import AwsSettings
+from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, LiveFacts, live_config, to_spec, translate
+from polycloud_aws.url import public_state, read_url, sync_url
 
 if TYPE_CHECKING:
     import boto3
@@ -37,293 +42,230 @@ __all__ = ["LambdaAdapter"]
 
 T = TypeVar("T")
 
+_ONE_ATTEMPT = {"total_max_attempts": 1, "mode": "standard"}
+"""botocore's retry config for one attempt per call: ``total_max_attempts`` counts the first request
+(``max_attempts`` would count retries only), and an explicit value overrides AWS_MAX_ATTEMPTS and the AWS
+config file (botocore ``args.ClientArgsCreator._compute_retry_max_attempts``)."""
 
-class LambdaAdapter:
-    """Deploys a FunctionSpec as an AWS Lambda function from a container image."""
+
+class LambdaAdapter(BaseAdapter):
+    """Deploys a FunctionSpec as an AWS Lambda function from a container image.
+
+    Args:
+        region: AWS region (default: ``providers.aws.region``, else boto3's own chain).
+        client: a boto3 Lambda client to use as is (tests: moto's).
+        iam_client: a boto3 IAM client to use as is (only for the managed execution roles).
+        session: the boto3 session clients are made from (default: a new one, boto3's standard chain).
+        retry: polycloud's policy for transient errors (throttling, 5xx, dropped connections, busy function).
+        propagation_retry: the longer budget for waiting until IAM has propagated a role polycloud just
+            created or completed (``propagation``; default ``PROPAGATION_RETRY``, 15 minutes, sleeping as
+            ``retry`` does).
+        waiter_delay: the pause between polls of the function's state, in seconds.
+        adopt: let a deploy take over an image function polycloud did not create (one whose description
+            is not ``managed-by: polycloud``), replacing its configuration with the spec's.
+    """
 
     name: ClassVar[str] = "aws-lambda"
     title: ClassVar[str] = "AWS Lambda"
     section: ClassVar[str] = "aws"
-    extra: ClassVar[str] = "polycloud[aws]"
+    extra: ClassVar[str] = "polycloud-sdk[aws]"
     sdk_distributions: ClassVar[tuple[str, ...]] = ("boto3",)
     limits: ClassVar[ProviderLimits] = load_limits("aws-lambda")
     sample_image: ClassVar[str] = "123456789012.dkr.ecr.us-east-1.amazonaws.com/hello:1"
+    rule_infos: ClassVar[tuple[RuleInfo, ...]] = rules.RULES
+    settings_model: ClassVar[type[SettingsModel]] = AwsSettings
+    owner_mark: ClassVar[str] = f"polycloud's description '{OWNER_MARK}'"
 
     def __init__(self, *, region: str | None = None, client: Any = None, iam_client: Any = None,
                  session: boto3.session.Session | None = None, retry: RetryPolicy | None = None,
-                 waiter_delay: float = 1, adopt: bool = False) -> None:
-        """Keep the settings; nothing is imported or called until the first API call.
-
-        ``adopt`` lets a deploy take over an image function polycloud did not create (one whose
-        description is not ``managed-by: polycloud``), replacing its configuration with the spec's.
-        ``waiter_delay`` is the pause between polls of the function's state, in seconds.
-        """
+                 propagation_retry: RetryPolicy | None = None, waiter_delay: float = 1, adopt: bool = False) -> None:
+        super().__init__(retry=retry, adopt=adopt)
+        self.propagation_retry = propagation_retry or dataclasses.replace(PROPAGATION_RETRY, sleep=self.retry.sleep)
         self._region = region
-        self._client = client
-        self._iam = iam_client
+        self._inject("lambda", client)
+        self._inject("iam", iam_client)
         self._session = session
-        self.retry = retry or RetryPolicy()
         self.waiter_delay = waiter_delay
-        self.adopt = adopt
 
-    @classmethod
-    def settings_from(cls, spec: FunctionSpec) -> dict[str, Any]:
-        """``region`` from ``providers.aws``."""
-        aws = spec.providers.aws
-        return {"region": aws.region} if aws and aws.region else {}
-
-    # -- clients ---------------------------------------------------------------------
-    def _boto_client(self, service: str) -> Any:
-        try:
-            import boto3
-        except ImportError as exc:
-            raise MissingDependencyError("boto3", self.extra) from exc
-        session = self._session or boto3.session.Session()
-        operation = f"create {service} client"
-        with translate_errors(operation):
-            return _checked(operation, lambda: session.client(service, region_name=self._region))
-
+    # -- clients and calls -------------------------------------------------------------
     @property
     def client(self) -> Any:
         """The boto3 Lambda client (created on first use)."""
-        if self._client is None:
-            self._client = self._boto_client("lambda")
-        return self._client
+        return self._client("lambda", lambda: self._boto_client("lambda"))
 
     @property
     def iam(self) -> Any:
         """The boto3 IAM client (created on first use; only for the managed roles)."""
-        if self._iam is None:
-            self._iam = self._boto_client("iam")
-        return self._iam
+        return self._client("iam", lambda: self._boto_client("iam"))
 
-    def call(self, operation: str, fn: Callable[[], T], *, role_propagating: bool = False) -> T:
+    def _boto_client(self, service: str) -> Any:
+        try:
+            import boto3
+            from botocore.config import Config
+        except ImportError as exc:
+            raise MissingDependencyError("boto3", self.extra) from exc
+        session = self._session or boto3.session.Session()
+        operation = f"create {service} client"
+        config = Config(retries=dict(_ONE_ATTEMPT))
+        with translate_errors(operation):
+            return usage_checked(operation, lambda: session.client(service, region_name=self._region, config=config))
+
+    def map_error(self, exc: Exception, operation: str) -> ProviderError | None:
+        """botocore exceptions -> ProviderError (see ``errors``)."""
+        return map_sdk_error(exc, operation)
+
+    def call(self, operation: str, fn: Callable[[], T], *, mapper: ErrorMapper | None = None) -> T:
         """One SDK call, its errors translated and transient ones retried.
 
-        ``role_propagating``: polycloud has just created or changed the execution role, so Lambda's
-        complaint that it lacks the VPC permissions is IAM propagation, worth waiting out.
-
         Raises:
-            AdapterError: botocore refused a parameter before sending anything (the caller's input).
+            ConfigurationError: botocore refused a parameter before sending anything (the caller's input).
             ProviderError: the call failed.
         """
-        mapper = map_sdk_error_role_propagating if role_propagating else map_sdk_error
-        return self.retry.run(operation, lambda: _checked(operation, fn), mapper)
+        return super().call(operation, lambda: usage_checked(operation, fn), mapper=mapper)
 
     # -- pure --------------------------------------------------------------------------
-    def check(self, spec: FunctionSpec, limits: ProviderLimits | None = None) -> list[Finding]:
+    def rules(self, spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
         """Lambda's limits and conventions (pure, offline)."""
-        return rules.check(spec, limits or self.limits)
+        return rules.check(spec, limits)
 
-    def translate(self, spec: FunctionSpec) -> ProviderConfig:
+    def translate(self, spec: FunctionSpec) -> ProviderConfig[LiveFacts]:
         """Spec -> Lambda config (pure)."""
         return translate(spec)
 
-    def to_spec(self, config: ProviderConfig) -> Imported:
-        """Lambda config -> spec (pure)."""
-        arn = str(config.get("@id") or "")
+    def to_spec(self, config: ProviderConfig[Any]) -> Imported:
+        """Lambda config -> spec (pure); the region is the adapter's, else the function ARN's."""
+        arn = config.id or ""
         region = self._region or (arn.split(":")[3] if arn.count(":") >= 6 else None)
-        return to_spec(config, region=region)
+        imported = to_spec(config, region=region)
+        imported.notes[:0] = [note for note in config.notes if note not in imported.notes]
+        return imported
 
     # -- I/O ---------------------------------------------------------------------------
-    def read(self, name: str) -> ProviderConfig | None:
+    def read(self, name: str) -> ProviderConfig[LiveFacts] | None:
         """The live function in the shape ``translate`` makes, or None when it does not exist.
 
-        ``@owned`` says whether polycloud's mark is its description (else a deploy needs ``adopt``).
-
         Raises:
-            ConflictError: the function exists but is a Zip package, which polycloud neither
+            RefusedError: the function exists but is a Zip package, which polycloud neither
                 updates nor exports (Lambda cannot change a function's package type).
         """
         try:
             raw = self.call("GetFunction", lambda: self.client.get_function(FunctionName=name))
         except NotFoundError:
             return None
-        function = raw["Configuration"]
+        function = answer_field(raw, "GetFunction", "Configuration")
         function["ImageUri"] = (raw.get("Code") or {}).get("ImageUri")
-        _refuse_zip(name, function, raw)
-        aliases = self.call("ListAliases", lambda: self.client.list_aliases(FunctionName=name, MaxItems=10000))
-        provisioned = self._read_provisioned(name)
-        alias = _our_alias(aliases.get("Aliases") or [], provisioned)
+        _refuse_zip(name, function)
+        notes: list[str] = []
+        alias, aliases, provisioned = read_alias(self, name, notes)
         url, statements = read_url(self, name, alias["Name"] if alias else None)
-        config = live_config(
-            function,
-            tags=raw.get("Tags") or {},
-            reserved=(raw.get("Concurrency") or {}).get("ReservedConcurrentExecutions"),
-            alias=alias,
-            provisioned=provisioned.get(alias["Name"]) if alias else None,
-            url=url,
-            public=set(statements) == set(PUBLIC_STATEMENTS),
-        )
-        config["@id"] = function.get("FunctionArn")
-        config["@owned"] = function.get("Description") == OWNER_MARK
-        config["@url"] = (url or {}).get("FunctionUrl")
-        config["@role"] = function.get("Role")
-        config["@alias"] = alias
-        config["@aliases"] = [a["Name"] for a in aliases.get("Aliases") or []]
-        config["@statements"] = statements
+        facts = LiveFacts(role_arn=function.get("Role"), alias=alias, aliases=aliases, statements=tuple(statements),
+                          unsupported=(PROVISIONED_LISTING,) if notes else ())
+        config = live_config(function, tags=raw.get("Tags") or {},
+                             reserved=(raw.get("Concurrency") or {}).get("ReservedConcurrentExecutions"),
+                             provisioned=provisioned, url=url, public=public_state(statements), facts=facts)
+        config.notes.extend(notes)
         return config
 
-    def _read_provisioned(self, name: str) -> dict[str, int]:
-        listing = self.call("ListProvisionedConcurrencyConfigs",
-                            lambda: self.client.list_provisioned_concurrency_configs(FunctionName=name))
-        return {str(item["FunctionArn"]).rsplit(":", 1)[-1]: int(item["RequestedProvisionedConcurrentExecutions"])
-                for item in listing.get("ProvisionedConcurrencyConfigs", [])}
+    def create(self, plan: Plan, journal: Journal) -> Applied:
+        """CreateFunction (with polycloud's description, so it is never without the mark), then the steps."""
+        desired = plan.desired
+        check_before_writing(self, plan, journal, self.limits)
+        function, made_role = self._configuration(plan, journal)
+        created = send_configuration(self, "CreateFunction", lambda: self.client.create_function(
+            FunctionName=plan.name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
+            Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function), made_role)
+        self._created(plan.name, journal)
+        return self._finish(plan, str(answer_field(created, "CreateFunction", "FunctionArn")), journal)
 
-    def apply(self, plan: Plan) -> Deployment:
-        """Create or update the function, writing only what the plan changes."""
-        done: list[str] = []
-        notes = list(plan.desired.get("@notes") or [])
-        try:
-            arn, url, reported = self._apply(plan, done, notes)
-        except ProviderError as exc:
-            exc.changed = done
-            raise
-        return Deployment(provider=self.name, name=plan.name, action=reported.action, resource_id=arn, url=url,
-                          changes=reported.changes, notes=notes)
+    def converge_existing(self, again: Plan, first: Plan, journal: Journal) -> Applied:
+        """The function was there already: updated as the base does when its function, image or tags differ;
+        else it is our own create whose answer was lost, awaited and finished (reported as ``first``)."""
+        if again.touches("function", "code", "tags"):
+            return super().converge_existing(again, first, journal)
+        assert again.live is not None
+        self.check_owner(again, journal)
+        self._created(first.name, journal)
+        applied = self._finish(again, str(again.live.id), journal)
+        applied.reported = first
+        return applied
 
-    def _apply(self, plan: Plan, done: list[str], notes: list[str]) -> tuple[str | None, str | None, Plan]:
-        """Returns the function ARN, the URL and the plan to report (another one when a create met an
-        existing function)."""
-        reported = plan
-        if plan.live is None:
-            arn, plan, reported = self._create(plan, done, notes)
-        else:
-            self._check_owner(plan, notes)
-            arn = str(plan.live.get("@id"))
-            self._update(plan, arn, done)
-        publish(self, plan, done)
-        sync_concurrency(self, plan, done)
-        url = sync_url(self, plan, done, notes)
-        retire_alias(self, plan, done)
-        return arn, url, reported
-
-    def _check_owner(self, plan: Plan, notes: list[str]) -> None:
-        """Refuse to take over a function polycloud did not create, unless told to ``adopt`` it."""
-        live = plan.live or {}
-        if live["function"].get("Description") == OWNER_MARK:
-            return
-        if not self.adopt:
-            raise ConflictError(
-                f"function {plan.name} exists but polycloud did not create it (its description is not "
-                f"'{OWNER_MARK}'): a deploy would replace its configuration, image, tags, concurrency and URL "
-                "with the spec's. Check the changes with `polycloud plan`, then deploy with adopt=True (CLI: "
-                "--set adopt=true) to take it over, or choose another name.",
-                provider=PROVIDER, operation="UpdateFunctionConfiguration")
-        notes.append(f"adopted function {plan.name}, which polycloud did not create: its description is now "
-                     f"'{OWNER_MARK}' and it is managed from the spec")
-
-    def _role(self, plan: Plan, done: list[str]) -> tuple[str, bool]:
-        """The execution role ARN to send, and whether polycloud has just created or changed it."""
-        role = str(plan.desired["function"]["Role"])
-        if role not in MANAGED_ROLES:
-            return role, False
-        live = plan.live or {}
-        if live and live["function"]["Role"] == role:
-            return str(live["@role"]), False
-        return ensure_role(self, role, done), True
-
-    def _create(self, plan: Plan, done: list[str], notes: list[str]) -> tuple[str, Plan, Plan]:
-        """CreateFunction; returns the ARN, the plan to go on with and the plan to report."""
+    def update(self, plan: Plan, journal: Journal) -> Applied:
+        """Configuration, image and tags, each only when it changed, then the steps."""
+        assert plan.live is not None
         name, desired = plan.name, plan.desired
-        function = dict(desired["function"])
-        function["Role"], fresh = self._role(plan, done)
-        try:
-            created = self.call("CreateFunction", lambda: self.client.create_function(
-                FunctionName=name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
-                Architectures=desired["code"]["Architectures"], Tags=desired["tags"], **function),
-                role_propagating=fresh)
-        except ConflictError:
-            # "Function already exist": our own create whose answer was lost and which was retried,
-            # or another deploy. Read it (a Zip function is refused here) and make it match.
-            live = self.read(name)
-            if live is None:
-                raise
-            again = make_plan(self.name, name, desired, live)
-            if again.touches("function", "code", "tags"):
-                if live["function"].get("Description") == OWNER_MARK:
-                    notes.append(f"{name} was created by another deploy while this one ran; it was updated to "
-                                 "match the spec")
-                self._check_owner(again, notes)
-                self._update(again, str(live["@id"]), done)
-                return str(live["@id"]), again, again
-            done.append(f"created function {name}")
-            self._wait("function_active_v2", name)
-            return str(live["@id"]), again, plan
-        done.append(f"created function {name}")
-        self._wait("function_active_v2", name)
-        return str(created["FunctionArn"]), plan, plan
-
-    def _update(self, plan: Plan, arn: str, done: list[str]) -> None:
-        name, desired = plan.name, plan.desired
-        live = plan.live or {}
+        check_before_writing(self, plan, journal, self.limits)
+        for note in plan.live.notes:
+            journal.note(note)
         if plan.touches("function"):
-            function = dict(desired["function"])
-            function["Role"], fresh = self._role(plan, done)
-            self.call("UpdateFunctionConfiguration",
-                      lambda: self.client.update_function_configuration(FunctionName=name, **function),
-                      role_propagating=fresh)
-            done.append("updated configuration")
+            function, made_role = self._configuration(plan, journal)
+            send_configuration(self, "UpdateFunctionConfiguration",
+                               lambda: self.client.update_function_configuration(FunctionName=name, **function),
+                               made_role)
+            journal.record("updated configuration")
             self._wait("function_updated_v2", name)
         if plan.touches("code"):
             self.call("UpdateFunctionCode", lambda: self.client.update_function_code(
                 FunctionName=name, ImageUri=desired["code"]["ImageUri"],
                 Architectures=desired["code"]["Architectures"]))
-            done.append("updated image")
+            journal.record("updated image")
             self._wait("function_updated_v2", name)
+        arn = str(plan.live.id)
         if plan.touches("tags"):
-            self._sync_tags(arn, desired["tags"], live.get("tags") or {}, done)
+            self._sync_tags(arn, desired["tags"], plan.live.get("tags") or {}, journal)
+        return self._finish(plan, arn, journal)
+
+    def _configuration(self, plan: Plan, journal: Journal) -> tuple[dict[str, Any], str | None]:
+        """The function configuration to send, its managed role resolved to an ARN (the role made or
+        completed first when the function does not use it yet), and the name of the role when polycloud
+        has just made or completed it (IAM may not have propagated it to Lambda yet)."""
+        function = dict(plan.desired["function"])
+        marker = function["Role"]
+        if marker not in MANAGED_ROLES:
+            return function, None
+        if plan.live is not None and plan.live["function"]["Role"] == marker:
+            function["Role"] = LiveFacts.of(plan.live).role_arn
+            return function, None
+        function["Role"] = ensure_role(self, marker, journal)
+        return function, MANAGED_ROLES[marker]
+
+    def _created(self, name: str, journal: Journal) -> None:
+        journal.record(f"created function {name}")
+        self._wait("function_active_v2", name)
+
+    def _finish(self, plan: Plan, arn: str, journal: Journal) -> Applied:
+        """The steps after the function itself, in the order Lambda needs (see the module docstring)."""
+        publish(self, plan, journal)
+        sync_concurrency(self, plan, journal)
+        url = sync_url(self, plan, journal)
+        retire_alias(self, plan, journal)
+        return Applied(arn, url)
 
     def _wait(self, waiter: str, name: str) -> None:
         with waiting(f"waiting for {name} ({waiter})"):
             self.call(waiter, lambda: self.client.get_waiter(waiter).wait(
                 FunctionName=name, WaiterConfig={"Delay": self.waiter_delay, "MaxAttempts": 300}))
 
-    def _sync_tags(self, arn: str, desired: dict[str, str], live: dict[str, str], done: list[str]) -> None:
+    def _sync_tags(self, arn: str, desired: dict[str, str], live: dict[str, str], journal: Journal) -> None:
         stale = sorted(set(live) - set(desired))
         if stale:
             self.call("UntagResource", lambda: self.client.untag_resource(Resource=arn, TagKeys=stale))
         fresh = {k: v for k, v in desired.items() if live.get(k) != v}
         if fresh:
             self.call("TagResource", lambda: self.client.tag_resource(Resource=arn, Tags=fresh))
-        done.append("updated tags")
+        journal.record("updated tags")
 
     def delete(self, name: str) -> None:
         """Delete the function (its URL, aliases and concurrency settings go with it)."""
         self.call("DeleteFunction", lambda: self.client.delete_function(FunctionName=name))
 
 
-def _checked(operation: str, fn: Callable[[], T]) -> T:
-    """Run ``fn``; a botocore error that is the caller's input (no region, a parameter botocore refuses
-    before sending) becomes an AdapterError, which is not retried."""
-    try:
-        return fn()
-    except Exception as exc:
-        usage = usage_error(exc, operation)
-        if usage is None:
-            raise
-        raise usage from exc
-
-
-def _refuse_zip(name: str, function: dict[str, Any], raw: dict[str, Any]) -> None:
+def _refuse_zip(name: str, function: dict[str, Any]) -> None:
     package = function.get("PackageType") or ("Image" if function.get("ImageUri") else "Zip")
     if package == "Image":
         return
     runtime = f" (runtime {function['Runtime']})" if function.get("Runtime") else ""
-    raise ConflictError(
+    raise RefusedError(
         f"{name} is a {package} package Lambda function{runtime}, not a container image. polycloud deploys "
         "container images only and Lambda cannot convert a function's package type, so polycloud neither "
         f"updates it nor exports it ({package} package: not exportable as a container spec). Delete it, or give "
-        "the spec another name.",
-        provider=PROVIDER, operation="GetFunction", code="PackageTypeMismatch",
-        request_id=(raw.get("ResponseMetadata") or {}).get("RequestId"))
-
-
-def _our_alias(aliases: list[dict[str, Any]], provisioned: dict[str, int]) -> dict[str, Any] | None:
-    """The alias polycloud manages: one it stamped (preferring one with provisioned concurrency), else one
-    with provisioned concurrency (deploys from before the stamp), else ``live``."""
-    stamped = [a for a in aliases if str(a.get("Description") or "").startswith(STAMP_PREFIX)]
-    if stamped:
-        return next((a for a in stamped if a["Name"] in provisioned), stamped[0])
-    return next((a for a in aliases if a["Name"] in provisioned), None) or next(
-        (a for a in aliases if a["Name"] == "live"), None)
+        "the spec another name.", provider=PROVIDER, operation="GetFunction", code="PackageTypeMismatch")

@@ -17,13 +17,12 @@ is ensured, so a role left half-made by a failed deploy is completed by the next
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
+from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
+from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.errors import answer_field
 from polycloud_aws.translate import MANAGED_ROLES, MANAGED_VPC_ROLE
-
-if TYPE_CHECKING:
-    from polycloud_aws.adapter import LambdaAdapter
 
 __all__ = ["LOGS_POLICY_NAME", "VPC_POLICY", "ensure_role"]
 
@@ -48,32 +47,32 @@ _DESCRIPTIONS = {
 }
 
 
-def ensure_role(adapter: LambdaAdapter, marker: str, done: list[str]) -> str:
+def ensure_role(api: LambdaCalls, marker: str, journal: Journal) -> str:
     """The ARN of the managed role ``marker`` stands for, creating or completing the role as needed."""
     name = MANAGED_ROLES[marker]
-    iam = adapter.iam
+    iam = api.iam
     try:
-        arn = _role_arn(adapter, name)
+        arn = _role_arn(api, name)
     except NotFoundError:
         try:
-            role = adapter.call("CreateRole", lambda: iam.create_role(
+            role = api.call("CreateRole", lambda: iam.create_role(
                 RoleName=name, AssumeRolePolicyDocument=json.dumps(_TRUST_POLICY),
                 Description=_DESCRIPTIONS.get(marker, "Execution role created by polycloud: CloudWatch Logs only")))
-            arn = str(role["Role"]["Arn"])
-            done.append(f"created role {name}")
+            arn = str(answer_field(role, "CreateRole", "Role", "Arn"))
+            journal.record(f"created role {name}")
         except ConflictError:  # created meanwhile, or our create's answer was lost
-            arn = _role_arn(adapter, name)
-    adapter.call("PutRolePolicy", lambda: iam.put_role_policy(
+            arn = _role_arn(api, name)
+    api.call("PutRolePolicy", lambda: iam.put_role_policy(
         RoleName=name, PolicyName=LOGS_POLICY_NAME, PolicyDocument=json.dumps(_LOGS_POLICY)))
-    done.append(f"set the CloudWatch Logs policy of role {name}")
+    journal.record(f"set the CloudWatch Logs policy of role {name}")
     if marker == MANAGED_VPC_ROLE:
         partition = arn.split(":")[1] if arn.count(":") >= 5 else "aws"
         policy = f"arn:{partition}:iam::aws:{VPC_POLICY}"
-        adapter.call("AttachRolePolicy", lambda: iam.attach_role_policy(RoleName=name, PolicyArn=policy))
-        done.append(f"attached AWSLambdaVPCAccessExecutionRole to role {name}")
+        api.call("AttachRolePolicy", lambda: iam.attach_role_policy(RoleName=name, PolicyArn=policy))
+        journal.record(f"attached AWSLambdaVPCAccessExecutionRole to role {name}")
     return arn
 
 
-def _role_arn(adapter: LambdaAdapter, name: str) -> str:
-    role = adapter.call("GetRole", lambda: adapter.iam.get_role(RoleName=name))
-    return str(role["Role"]["Arn"])
+def _role_arn(api: LambdaCalls, name: str) -> str:
+    role = api.call("GetRole", lambda: api.iam.get_role(RoleName=name))
+    return str(answer_field(role, "GetRole", "Role", "Arn"))

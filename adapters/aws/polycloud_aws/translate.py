@@ -9,9 +9,13 @@ The provider config (what ``translate`` makes and ``live_config`` reads back) is
     alias:       Name (providers.aws.alias) and Current (it points at a version published from the
                  function and code above)
     concurrency: reserved (max_instances), provisioned (min_instances, on the alias)
-    url:         AuthType, Qualifier (the alias), Public (None when ingress is not public)
-    @notes       what a deploy leaves to the user (translate only)
-    @owned       read only: True when the Description is polycloud's mark, False when it is not
+    url:         AuthType, Qualifier (the alias), Public; None when ingress is not public. Live, Public is
+                 True when both public statements are there, False when neither is, and the list of the
+                 one that is when a deploy stopped between its two permission calls (``url``)
+
+Besides these settings a live config (``live_config``) carries the function's ARN as ``id``, its URL,
+``owned`` (True when the Description is polycloud's mark) and, as ``private``, the ``LiveFacts`` the
+deploy steps need (the role's ARN, polycloud's alias, every alias name, the public statements found).
 """
 
 from __future__ import annotations
@@ -19,15 +23,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from polycloud.adapter import Imported
-from polycloud.plan import ProviderConfig
-from polycloud.spec import AwsSettings, Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud.config import ProviderConfig
+from polycloud.spec import Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud_aws.settings import AwsSettings
 
 __all__ = ["DEFAULT_EPHEMERAL_MIB", "LWA_PORT", "MANAGED_ROLE", "MANAGED_ROLES", "MANAGED_VPC_ROLE", "OWNER_MARK",
-           "SECRET_SUFFIX", "STAMP_PREFIX", "deploy_notes", "environment_variables", "live_config", "managed_marker",
-           "publish_stamp", "to_spec", "translate"]
+           "SECRET_SUFFIX", "STAMP_PREFIX", "LiveFacts", "deploy_notes", "environment_variables", "live_config",
+           "managed_marker", "publish_stamp", "to_spec", "translate"]
 
 OWNER_MARK = "managed-by: polycloud"
 """The function description polycloud sets (in CreateFunction itself, so no function of polycloud's is
@@ -50,6 +57,28 @@ STAMP_PREFIX = "polycloud "
 _SECRET_ARN = re.compile(r"arn:aws[a-zA-Z-]*:(secretsmanager|ssm):.+")
 
 
+@dataclass(frozen=True)
+class LiveFacts:
+    """What a read found that the deploy steps need but a plan never diffs (``ProviderConfig.private``)."""
+
+    role_arn: str | None = None
+    """The execution role's ARN (the settings name a managed role by its marker)."""
+    alias: dict[str, Any] | None = None
+    """The alias polycloud manages, as a ListAliases item (Name, Description)."""
+    aliases: tuple[str, ...] = ()
+    """The names of every alias of the function."""
+    statements: tuple[str, ...] = ()
+    """Which of polycloud's public statements the function URL's resource policy has."""
+    unsupported: tuple[str, ...] = ()
+    """Optional reads the endpoint does not implement (stock moto: ListProvisionedConcurrencyConfigs)."""
+
+    @classmethod
+    def of(cls, config: ProviderConfig[Any] | None) -> LiveFacts:
+        """The facts of a live config; none for a function that does not exist yet."""
+        facts = config.private if config is not None else None
+        return facts if isinstance(facts, LiveFacts) else cls()
+
+
 def environment_variables(spec: FunctionSpec) -> dict[str, str]:
     """Every variable Lambda will hold: the spec's, secret ARNs and the Web Adapter port."""
     variables = dict(spec.environment)
@@ -61,7 +90,7 @@ def environment_variables(spec: FunctionSpec) -> dict[str, str]:
     return variables
 
 
-def publish_stamp(config: ProviderConfig) -> str:
+def publish_stamp(config: Mapping[str, Any]) -> str:
     """The alias description that says which function configuration and code its version holds."""
     body = json.dumps({"function": config["function"], "code": config["code"]}, sort_keys=True,
                       separators=(",", ":"))
@@ -75,13 +104,11 @@ def managed_marker(role: object) -> str | None:
     return next((marker for marker, name in MANAGED_ROLES.items() if role.endswith(f":role/{name}")), None)
 
 
-def translate(spec: FunctionSpec) -> ProviderConfig:
+def translate(spec: FunctionSpec) -> ProviderConfig[LiveFacts]:
     """Spec -> the Lambda config polycloud deploys."""
     aws = spec.providers.aws or AwsSettings()
     vpc = spec.network.egress == "vpc"
-    return {
-        "@name": spec.name,
-        "@notes": deploy_notes(spec),
+    settings = {
         "function": {
             "Description": OWNER_MARK,
             "Role": aws.role or (MANAGED_VPC_ROLE if vpc else MANAGED_ROLE),
@@ -105,6 +132,7 @@ def translate(spec: FunctionSpec) -> ProviderConfig:
             "Public": spec.network.auth == "none",
         },
     }
+    return ProviderConfig(settings, name=spec.name, notes=deploy_notes(spec))
 
 
 def deploy_notes(spec: FunctionSpec) -> list[str]:
@@ -122,18 +150,16 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
     return notes
 
 
-def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int | None,
-                alias: dict[str, Any] | None, provisioned: int | None, url: dict[str, Any] | None,
-                public: bool) -> ProviderConfig:
+def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int | None, provisioned: int | None,
+                url: dict[str, Any] | None, public: bool | list[str], facts: LiveFacts) -> ProviderConfig[LiveFacts]:
     """GetFunction's ``Configuration`` plus the side resources -> the shape ``translate`` makes.
 
-    ``alias`` is a ListAliases item (Name, Description), ``provisioned`` the count on it, ``url`` a
-    GetFunctionUrlConfig answer plus the ``Qualifier`` it was read with.
+    ``provisioned`` is the count on ``facts.alias``, ``url`` a GetFunctionUrlConfig answer plus the
+    ``Qualifier`` it was read with.
     """
     role = function.get("Role")
     vpc = function.get("VpcConfig") or {}
-    config: ProviderConfig = {
-        "@name": function.get("FunctionName"),
+    settings: dict[str, Any] = {
         "function": {
             "Description": function.get("Description") or None,
             "Role": managed_marker(role) or role,
@@ -155,14 +181,17 @@ def live_config(function: dict[str, Any], *, tags: dict[str, str], reserved: int
             "Public": public,
         },
     }
-    config["alias"] = None if alias is None else {
+    alias = facts.alias
+    settings["alias"] = None if alias is None else {
         "Name": alias["Name"],
-        "Current": alias.get("Description") == publish_stamp(config),
+        "Current": alias.get("Description") == publish_stamp(settings),
     }
-    return config
+    return ProviderConfig(settings, name=str(function.get("FunctionName")), id=function.get("FunctionArn"),
+                          url=(url or {}).get("FunctionUrl"), owned=function.get("Description") == OWNER_MARK,
+                          private=facts)
 
 
-def to_spec(config: ProviderConfig, *, region: str | None = None) -> Imported:
+def to_spec(config: ProviderConfig[Any], *, region: str | None = None) -> Imported:
     """A Lambda config -> spec, with notes on what did not map exactly."""
     notes: list[str] = []
     function, code = config["function"], config["code"]
@@ -185,7 +214,7 @@ def to_spec(config: ProviderConfig, *, region: str | None = None) -> Imported:
     if (code.get("Architectures") or ["x86_64"])[0] not in ("x86_64", "arm64"):
         notes.append(f"unknown architecture {code['Architectures']}")
     spec = FunctionSpec(
-        name=config["@name"],
+        name=config.name,
         image=code["ImageUri"],
         image_contract=contract,
         port=port,

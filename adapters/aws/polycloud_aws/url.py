@@ -2,7 +2,11 @@
 
 A public URL (``network.auth: none``) needs both statements Lambda requires since October 2025:
 ``lambda:InvokeFunctionUrl`` with ``FunctionUrlAuthType: NONE`` and ``lambda:InvokeFunction`` with
-``InvokedViaFunctionUrl``. It counts as public only when both are there; a missing one is added back.
+``InvokedViaFunctionUrl``. Either one alone is still public state, read as such (``public_state``): a
+deploy that stopped between its two AddPermission calls, or a "make private" deploy that stopped between
+its two RemovePermission calls (leaving ``InvokeFunction`` for principal ``*``), reads as neither public
+nor private, so the next plan shows the change and the next deploy adds the missing one or removes the
+one left.
 Creates whose answer was lost are checked against the live state rather than assumed: a duplicate
 statement id or an existing URL config is accepted only once it has been read back.
 """
@@ -11,15 +15,16 @@ from __future__ import annotations
 
 import functools
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from polycloud._plan import Plan
+from polycloud.adapter import Journal
 from polycloud.errors import ConflictError, NotFoundError
-from polycloud.plan import Plan
+from polycloud_aws.calls import LambdaCalls
+from polycloud_aws.errors import answer_field
+from polycloud_aws.translate import LiveFacts
 
-if TYPE_CHECKING:
-    from polycloud_aws.adapter import LambdaAdapter
-
-__all__ = ["PUBLIC_STATEMENTS", "qualified", "read_statements", "read_url", "sync_url"]
+__all__ = ["PUBLIC_STATEMENTS", "public_state", "qualified", "read_statements", "read_url", "sync_url"]
 
 PUBLIC_STATEMENTS: dict[str, dict[str, Any]] = {
     "polycloud-url-public": {"Action": "lambda:InvokeFunctionUrl", "Principal": "*",
@@ -29,108 +34,111 @@ PUBLIC_STATEMENTS: dict[str, dict[str, Any]] = {
 }
 
 
+def public_state(statements: list[str] | tuple[str, ...]) -> bool | list[str]:
+    """True when both public statements are there, False when neither is, else the list of the one that is."""
+    present = [sid for sid in PUBLIC_STATEMENTS if sid in statements]
+    if len(present) == len(PUBLIC_STATEMENTS):
+        return True
+    return present or False
+
+
 def qualified(name: str, qualifier: str | None) -> dict[str, Any]:
     """FunctionName plus Qualifier when there is one."""
     return {"FunctionName": name, **({"Qualifier": qualifier} if qualifier else {})}
 
 
-def read_url(adapter: LambdaAdapter, name: str, alias: str | None) -> tuple[dict[str, Any] | None, list[str]]:
+def read_url(api: LambdaCalls, name: str, alias: str | None) -> tuple[dict[str, Any] | None, list[str]]:
     """The URL config on ``alias`` (else on the unqualified function) with its ``Qualifier``, and which
     public statements it has."""
     for qualifier in ([alias] if alias else []) + [None]:
         kwargs = qualified(name, qualifier)
         try:
-            url = adapter.call("GetFunctionUrlConfig", functools.partial(adapter.client.get_function_url_config,
-                                                                        **kwargs))
+            url = api.call("GetFunctionUrlConfig", functools.partial(api.client.get_function_url_config, **kwargs))
         except NotFoundError:
             continue
         url["Qualifier"] = qualifier
-        return url, read_statements(adapter, kwargs)
+        return url, read_statements(api, kwargs)
     return None, []
 
 
-def read_statements(adapter: LambdaAdapter, kwargs: dict[str, Any]) -> list[str]:
+def read_statements(api: LambdaCalls, kwargs: dict[str, Any]) -> list[str]:
     """The ids of polycloud's public statements in the resource policy of ``kwargs``' function."""
     try:
-        policy = adapter.call("GetPolicy", functools.partial(adapter.client.get_policy, **kwargs))
+        policy = api.call("GetPolicy", functools.partial(api.client.get_policy, **kwargs))
     except NotFoundError:
         return []
     sids = {s.get("Sid") for s in json.loads(policy.get("Policy") or "{}").get("Statement", [])}
     return [sid for sid in PUBLIC_STATEMENTS if sid in sids]
 
 
-def sync_url(adapter: LambdaAdapter, plan: Plan, done: list[str], notes: list[str]) -> str | None:
+def sync_url(api: LambdaCalls, plan: Plan, journal: Journal) -> str | None:
     """Create, move, update or remove the function URL and its public statements; return its address."""
     name, want = plan.name, plan.desired["url"]
-    live = plan.live or {}
-    have = live.get("url")
-    address = live.get("@url")
-    statements: list[str] = list(live.get("@statements") or [])
+    have = plan.live["url"] if plan.live is not None else None
+    address = plan.live.url if plan.live is not None else None
+    statements = list(LiveFacts.of(plan.live).statements)
     if have and (want is None or want["Qualifier"] != have["Qualifier"]):
         kwargs = qualified(name, have["Qualifier"])
-        _remove_statements(adapter, kwargs, statements, done)
+        _remove_statements(api, kwargs, statements, journal)
         try:
-            adapter.call("DeleteFunctionUrlConfig",
-                         functools.partial(adapter.client.delete_function_url_config, **kwargs))
+            api.call("DeleteFunctionUrlConfig", functools.partial(api.client.delete_function_url_config, **kwargs))
         except NotFoundError:
             pass
-        done.append(f"removed function URL {address}")
+        journal.record(f"removed function URL {address}")
         if want is not None:
-            notes.append(f"the function URL moved to alias {want['Qualifier']}, so its address changed "
+            journal.note(f"the function URL moved to alias {want['Qualifier']}, so its address changed "
                          f"(was {address})")
         have, address, statements = None, None, []
     if want is None:
         return None
     kwargs = qualified(name, want["Qualifier"])
     if have is None:
-        address = _create_url(adapter, kwargs, want["AuthType"])
-        done.append(f"created function URL ({want['AuthType']}) on alias {want['Qualifier']}")
+        address = _create_url(api, kwargs, want["AuthType"])
+        journal.record(f"created function URL ({want['AuthType']}) on alias {want['Qualifier']}")
     elif have["AuthType"] != want["AuthType"]:
-        address = _update_url(adapter, kwargs, want["AuthType"])
-        done.append(f"set function URL auth to {want['AuthType']}")
+        address = _update_url(api, kwargs, want["AuthType"])
+        journal.record(f"set function URL auth to {want['AuthType']}")
     if want["Public"]:
         for sid in [s for s in PUBLIC_STATEMENTS if s not in statements]:
-            _add_statement(adapter, kwargs, sid)
-            done.append(f"allowed public access to the function URL ({sid})")
+            _add_statement(api, kwargs, sid)
+            journal.record(f"allowed public access to the function URL ({sid})")
     else:
-        _remove_statements(adapter, kwargs, statements, done)
+        _remove_statements(api, kwargs, statements, journal)
     return address
 
 
-def _create_url(adapter: LambdaAdapter, kwargs: dict[str, Any], auth: str) -> str:
+def _create_url(api: LambdaCalls, kwargs: dict[str, Any], auth: str) -> str:
     try:
-        created = adapter.call("CreateFunctionUrlConfig", functools.partial(
-            adapter.client.create_function_url_config, AuthType=auth, **kwargs))
+        created = api.call("CreateFunctionUrlConfig", functools.partial(
+            api.client.create_function_url_config, AuthType=auth, **kwargs))
     except ConflictError:  # "FunctionUrlConfig exists": our lost create, or another deploy; read it
-        existing = adapter.call("GetFunctionUrlConfig", functools.partial(
-            adapter.client.get_function_url_config, **kwargs))
+        existing = api.call("GetFunctionUrlConfig", functools.partial(api.client.get_function_url_config, **kwargs))
         if existing.get("AuthType") != auth:
-            return _update_url(adapter, kwargs, auth)
-        return str(existing["FunctionUrl"])
-    return str(created["FunctionUrl"])
+            return _update_url(api, kwargs, auth)
+        return str(answer_field(existing, "GetFunctionUrlConfig", "FunctionUrl"))
+    return str(answer_field(created, "CreateFunctionUrlConfig", "FunctionUrl"))
 
 
-def _update_url(adapter: LambdaAdapter, kwargs: dict[str, Any], auth: str) -> str:
-    updated = adapter.call("UpdateFunctionUrlConfig", functools.partial(
-        adapter.client.update_function_url_config, AuthType=auth, **kwargs))
-    return str(updated["FunctionUrl"])
+def _update_url(api: LambdaCalls, kwargs: dict[str, Any], auth: str) -> str:
+    updated = api.call("UpdateFunctionUrlConfig", functools.partial(
+        api.client.update_function_url_config, AuthType=auth, **kwargs))
+    return str(answer_field(updated, "UpdateFunctionUrlConfig", "FunctionUrl"))
 
 
-def _add_statement(adapter: LambdaAdapter, kwargs: dict[str, Any], sid: str) -> None:
+def _add_statement(api: LambdaCalls, kwargs: dict[str, Any], sid: str) -> None:
     try:
-        adapter.call("AddPermission", functools.partial(adapter.client.add_permission, StatementId=sid,
-                                                        **PUBLIC_STATEMENTS[sid], **kwargs))
+        api.call("AddPermission", functools.partial(api.client.add_permission, StatementId=sid,
+                                                    **PUBLIC_STATEMENTS[sid], **kwargs))
     except ConflictError:  # "The statement id (...) provided already exists": accept it once read back
-        if sid not in read_statements(adapter, kwargs):
+        if sid not in read_statements(api, kwargs):
             raise
 
 
-def _remove_statements(adapter: LambdaAdapter, kwargs: dict[str, Any], statements: list[str],
-                       done: list[str]) -> None:
+def _remove_statements(api: LambdaCalls, kwargs: dict[str, Any], statements: list[str],
+                       journal: Journal) -> None:
     for sid in statements:
         try:
-            adapter.call("RemovePermission", functools.partial(adapter.client.remove_permission,
-                                                               StatementId=sid, **kwargs))
+            api.call("RemovePermission", functools.partial(api.client.remove_permission, StatementId=sid, **kwargs))
         except NotFoundError:
             pass
-        done.append(f"removed public access to the function URL ({sid})")
+        journal.record(f"removed public access to the function URL ({sid})")

@@ -5,6 +5,21 @@ Premium App Service plan. Importing this package imports no Azure SDK: azure-mgm
 azure-identity are loaded on the first API call. ``polycloud_azure.rules`` holds the offline checks.
 """
 
-from polycloud_azure.adapter import AzureFunctionsAdapter
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polycloud_azure.adapter import AzureFunctionsAdapter
 
 __all__ = ["AzureFunctionsAdapter"]
+
+
+def __getattr__(name: str) -> Any:
+    # imported on first use, so that the registry can read ``polycloud_azure.settings`` (to compose the
+    # spec) without importing the adapter
+    if name == "AzureFunctionsAdapter":
+        from polycloud_azure.adapter import AzureFunctionsAdapter
+
+        return AzureFunctionsAdapter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,11 +14,13 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator
-from typing import Final
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 from polycloud.errors import AuthError, ConflictError, NotFoundError, ProviderError, ThrottledError
+from polycloud.retry import parse_retry_after
 
-__all__ = ["PROVIDER", "SIGN_IN_HINT", "map_sdk_error", "quiet_identity_logs"]
+__all__ = ["PROVIDER", "SIGN_IN_HINT", "map_sdk_error", "operation_succeeded", "quiet_identity_logs"]
 
 PROVIDER: Final = "azure-functions"
 SIGN_IN_HINT: Final = ("sign in with `az login`, or set AZURE_CLIENT_ID/AZURE_TENANT_ID/AZURE_CLIENT_SECRET, "
@@ -77,7 +79,7 @@ def map_sdk_error(exc: BaseException, operation: str) -> ProviderError | None:
         cls = (_BY_STATUS.get(status or 0) or _BY_CODE.get(code or "")
                or (AuthError if isinstance(exc, ClientAuthenticationError) else ProviderError))
         return cls(message, provider=PROVIDER, operation=operation, code=code, status=status,
-                   request_id=headers.get("x-ms-request-id"), retry_after=_seconds(headers.get("Retry-After")),
+                   request_id=headers.get("x-ms-request-id"), retry_after=parse_retry_after(headers.get("Retry-After")),
                    transient=code in _TRANSIENT_CODES)
     if isinstance(exc, (ServiceRequestError, ServiceResponseError)):  # no answer: network, TLS, timeout
         return ProviderError(str(exc), provider=PROVIDER, operation=operation, code=type(exc).__name__,
@@ -87,11 +89,30 @@ def map_sdk_error(exc: BaseException, operation: str) -> ProviderError | None:
     return None
 
 
-def _seconds(value: object) -> float | None:
+def operation_succeeded(poller: Any, exc: BaseException) -> bool:
+    """True when ``exc`` came from the SDK's final GET of a long-running operation that Azure reported
+    ``Succeeded``: the resource exists although the call failed.
+
+    azure-core's ``LROBasePolling._poll`` polls the operation until it is terminal, raises on ``Failed``, then
+    GETs the resource. A dropped final GET leaves ``poller.status()`` at ``Succeeded``; a final GET that answers
+    an error status is re-raised by ``run`` after it set the status to ``Failed``, so that case is told by the
+    failed request: a GET of the resource's own URL (the operation's polls go to the operation URL).
+    """
     try:
-        return float(str(value)) if value is not None else None
-    except ValueError:  # an HTTP date: let the retry policy's own backoff decide
-        return None
+        if str(poller.status()).lower() == "succeeded":
+            return True
+        initial = poller.polling_method()._initial_response.http_response.request  # noqa: SLF001
+    except Exception:  # noqa: BLE001 - a poller of another shape: nothing to tell
+        return False
+    response = getattr(exc, "response", None)
+    request = getattr(response, "request", None)
+    if request is None or str(getattr(request, "method", "")).upper() != "GET":
+        return False
+    return _path(str(request.url)) == _path(str(initial.url))
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path.rstrip("/").lower()
 
 
 _IDENTITY_LOGGER: Final = "azure.identity"

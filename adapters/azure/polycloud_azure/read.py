@@ -8,12 +8,15 @@ into a spec, with notes for what Azure cannot say.
 from __future__ import annotations
 
 import re
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from polycloud.adapter import Imported
+from polycloud.config import ProviderConfig
 from polycloud.limits import ProviderLimits
-from polycloud.plan import ProviderConfig
-from polycloud.spec import AzureSettings, Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud.spec import Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud.units import parse_timespan
+from polycloud_azure.images import WORKER_RUNTIMES
+from polycloud_azure.settings import AzureSettings, WorkerRuntime
 from polycloud_azure.translate import (
     APP_STORAGE,
     CONTAINER_PORT,
@@ -28,9 +31,9 @@ from polycloud_azure.translate import (
     STORAGE,
     STORAGE_ACCOUNT,
     TIMEOUT,
+    WORKER_RUNTIME,
     default_plan_name,
     is_polycloud,
-    parse_timespan,
 )
 
 __all__ = ["live_config", "plan_config", "to_spec"]
@@ -40,6 +43,8 @@ _INLINE_KEY: Final = re.compile(r"(AccountKey|SharedAccessSignature|SharedAccess
 _SITE_ID: Final = re.compile(r"/subscriptions/(?P<sub>[^/]+)/resourceGroups/(?P<rg>[^/]+)/", re.IGNORECASE)
 _HOST_DEFAULT_TIMEOUT: Final = 30 * 60
 """The Functions host's functionTimeout when none is set (Premium and Dedicated plans)."""
+_HTTP_RESPONSE_CAP: Final = 230
+"""Seconds an HTTP response may take on every plan (Azure Load Balancer idle timeout)."""
 
 
 # -- live shapes -> config ---------------------------------------------------------------------------
@@ -61,20 +66,15 @@ def _identity(identity: dict[str, Any] | None) -> str | None:
 
 
 def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dict[str, str],
-                plan: dict[str, Any] | None, plan_name: str | None) -> ProviderConfig:
+                plan: dict[str, Any] | None, plan_name: str | None) -> ProviderConfig[dict[str, Any]]:
     """GET site, GET config/web, POST appsettings/list and GET serverfarm -> the shape ``translate`` makes.
 
-    ``@plan`` keeps the plan as ARM returned it (tags, numberOfSites, burst) for the adapter's checks;
-    ``@owned`` says whether the site carries polycloud's ``managed-by: polycloud`` tag.
+    ``private`` keeps the plan as ARM returned it (tags, numberOfSites, burst) for the adapter's checks;
+    ``owned`` says whether the site carries polycloud's ``managed-by: polycloud`` tag.
     """
     props = site.get("properties") or {}
     host = props.get("defaultHostName")
-    return {
-        "@name": site.get("name"),
-        "@id": site.get("id"),
-        "@url": f"https://{host}" if host else None,
-        "@plan": plan,
-        "@owned": is_polycloud(site.get("tags")),
+    live = {
         "plan": plan_config(plan) if plan is not None else {"name": plan_name},
         "site": {
             "location": str(site.get("location") or "").replace(" ", "").lower() or None,
@@ -95,6 +95,8 @@ def live_config(site: dict[str, Any], site_config: dict[str, Any], settings: dic
         "app_settings": dict(settings),
         "tags": dict(site.get("tags") or {}),
     }
+    return ProviderConfig(live, name=str(site.get("name")), id=site.get("id"),
+                          url=f"https://{host}" if host else None, owned=is_polycloud(site.get("tags")), private=plan)
 
 
 # -- config -> spec ----------------------------------------------------------------------------------
@@ -143,9 +145,14 @@ def _port(settings: dict[str, str], notes: list[str]) -> tuple[Literal["http", "
     return "azure-functions-host", 80
 
 
-def _timeout(settings: dict[str, str], notes: list[str]) -> int:
+def _timeout(settings: dict[str, str], notes: list[str], contract: str) -> int:
     text = settings.pop(TIMEOUT, None)
     seconds = parse_timespan(text) if text is not None else None
+    if text is None and contract == "http":
+        notes.append(f"an http image has no Functions host, so no functionTimeout: timeout read as "
+                     f"{_HTTP_RESPONSE_CAP} s, the most an HTTP response may take on Azure (Azure Load Balancer; "
+                     "source: https://learn.microsoft.com/azure/azure-functions/functions-scale)")
+        return _HTTP_RESPONSE_CAP
     if text is None:
         notes.append(f"no {TIMEOUT}: timeout read as the host default of 30 minutes")
     elif not seconds:
@@ -153,13 +160,34 @@ def _timeout(settings: dict[str, str], notes: list[str]) -> int:
     return seconds or _HOST_DEFAULT_TIMEOUT
 
 
-def _per_instance(settings: dict[str, str], notes: list[str]) -> int:
+def _per_instance(settings: dict[str, str], notes: list[str], contract: str) -> int:
     text = settings.pop(MAX_REQUESTS, None)
     if text is not None and text.isdigit() and int(text) >= 1:
         return int(text)
+    if text is None and contract == "http":
+        notes.append("an http image has no Functions host, so nothing limits requests per instance: "
+                     "per_instance read as 1")
     if text is not None:
         notes.append(f"{MAX_REQUESTS}={text!r} has no spec equivalent; per_instance read as 1")
     return 1
+
+
+def _worker_runtime(settings: dict[str, str], notes: list[str], contract: str) -> WorkerRuntime | None:
+    """``FUNCTIONS_WORKER_RUNTIME`` -> ``providers.azure.worker_runtime`` (a Functions host image's only)."""
+    runtime = settings.pop(WORKER_RUNTIME, None)
+    if runtime is None:
+        if contract == "azure-functions-host":
+            notes.append(f"no {WORKER_RUNTIME}: providers.azure.worker_runtime left unset; a deploy of this spec "
+                         "needs it (azure-functions-host)")
+        return None
+    if contract != "azure-functions-host":
+        notes.append(f"{WORKER_RUNTIME}={runtime!r} on an http image (no Functions host reads it); left out")
+        return None
+    if runtime not in WORKER_RUNTIMES:
+        notes.append(f"{WORKER_RUNTIME}={runtime!r} is not one polycloud deploys ({', '.join(WORKER_RUNTIMES)}); "
+                     "left out")
+        return None
+    return cast(WorkerRuntime, runtime)
 
 
 def _storage(settings: dict[str, str], notes: list[str]) -> str | None:
@@ -195,7 +223,7 @@ def _network(site: dict[str, Any], notes: list[str]) -> Network:
     return Network(ingress="public", auth="none", egress=egress)
 
 
-def to_spec(config: ProviderConfig, limits: ProviderLimits) -> Imported:
+def to_spec(config: ProviderConfig[Any], limits: ProviderLimits) -> Imported:
     """A function app config -> spec, with notes on what did not map exactly."""
     notes: list[str] = []
     site, plan = config["site"], config.get("plan") or {}
@@ -204,8 +232,9 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits) -> Imported:
     for key in (EXTENSION_VERSION, APP_STORAGE, REGISTRY_URL):
         settings.pop(key, None)
     contract, port = _port(settings, notes)
-    timeout = _timeout(settings, notes)
-    per_instance = _per_instance(settings, notes)
+    timeout = _timeout(settings, notes, contract)
+    per_instance = _per_instance(settings, notes, contract)
+    worker_runtime = _worker_runtime(settings, notes, contract)
     storage = _storage(settings, notes)
     username = settings.pop(REGISTRY_USER, None)
     password = _registry_password(settings.pop(REGISTRY_PASSWORD, None), notes)
@@ -219,10 +248,10 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits) -> Imported:
     if not fx.upper().startswith("DOCKER|"):
         notes.append(f"linuxFxVersion {fx!r} is not a container image")
     sku = (plan.get("sku") or {}).get("name")
-    subscription_id, resource_group = _scopes(config.get("@id"))
+    subscription_id, resource_group = _scopes(config.id)
     tags = {k: v for k, v in config["tags"].items() if not (k.lower() == OWNER_TAG and v.lower() == OWNER)}
     spec = FunctionSpec(
-        name=config["@name"],
+        name=config.name,
         image=fx.split("|", 1)[1] if "|" in fx else fx,
         image_contract=contract,
         port=port,
@@ -240,12 +269,13 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits) -> Imported:
             resource_group=resource_group,
             location=site.get("location"),
             plan=sku or "EP1",
-            plan_name=None if plan.get("name") == default_plan_name(config["@name"]) else plan.get("name"),
+            plan_name=None if plan.get("name") == default_plan_name(config.name) else plan.get("name"),
             storage=storage,
             subnet_id=site.get("virtualNetworkSubnetId"),
             registry_username=username or None,
             registry_password=password,
             registry_managed_identity=bool(site_config.get("acrUseManagedIdentityCreds")),
+            worker_runtime=worker_runtime,
         )),
     )
     return Imported(spec=spec, notes=notes)

@@ -13,6 +13,7 @@ from polycloud.checks import RuleContext, RuleInfo, show_mib, show_seconds
 from polycloud.findings import Finding, Severity
 from polycloud.limits import Profile, ProviderLimits
 from polycloud.spec import FunctionSpec
+from polycloud_azure import images
 
 __all__ = ["RULES", "check", "profile_for"]
 
@@ -53,6 +54,14 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("azure-image-contract", Severity.ERROR, "A lambda-runtime-api image cannot run on Azure "
              "Functions.",
              "https://learn.microsoft.com/azure/app-service/configure-custom-container"),
+    RuleInfo("azure-http-image", Severity.INFO, "An http image runs in the function app as a plain custom "
+             "container, without the Functions host: timeout and per_instance are not enforced (no functionTimeout "
+             "or maxConcurrentRequests), and there are no function keys or other triggers. Build a custom handler "
+             "on mcr.microsoft.com/azure-functions/base:4 for the Functions host.", images.CONTAINER_CONCEPTS),
+    RuleInfo("azure-functions-host", Severity.ERROR, "An azure-functions-host image needs "
+             "providers.azure.worker_runtime (FUNCTIONS_WORKER_RUNTIME: dotnet-isolated, node, python, java, "
+             "powershell or custom) and providers.azure.storage (AzureWebJobsStorage, required at creation); "
+             "worker_runtime is only for that contract.", images.HOST_STORAGE),
     RuleInfo("azure-vpc", Severity.ERROR, "VPC egress needs providers.azure.subnet_id (a subnet resource "
              "id); no VNet integration on consumption.", _SCALE),
     RuleInfo("azure-max-instances", Severity.ERROR, "max_instances up to the plan's scale-out limit (Premium "
@@ -83,6 +92,7 @@ _MANAGED = {
     "AzureFunctionsJobHost__functionTimeout": "set timeout: instead",
     "AzureFunctionsJobHost__extensions__http__maxConcurrentRequests": "set concurrency.per_instance instead",
     "AzureWebJobsStorage": "set providers.azure.storage instead",
+    "FUNCTIONS_WORKER_RUNTIME": "set providers.azure.worker_runtime instead",
     "DOCKER_REGISTRY_SERVER_URL": "polycloud takes the registry from the image",
     "DOCKER_REGISTRY_SERVER_USERNAME": "set providers.azure.registry_username instead",
     "DOCKER_REGISTRY_SERVER_PASSWORD": "set providers.azure.registry_password (or registry_managed_identity)",
@@ -232,6 +242,7 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
                                     f"(WEBSITES_PORT) or the Azure Functions host",
                                     "build an HTTP image (image_contract: http), or set "
                                     "providers.azure.image to an Azure Functions image"))
+    findings += _contract(ctx, spec)
     containers = ctx.profile.get("containers")
     if containers is not None and containers.value is False:
         premium = [name for name in limits.profiles
@@ -241,6 +252,45 @@ def _image(ctx: RuleContext, limits: ProviderLimits, spec: FunctionSpec) -> list
             f"container image {spec.image_for('azure')!r}: {containers.note} ({ctx.where(containers)})",
             f"set providers.azure.plan: {' or '.join(premium)} (Premium runs Linux containers)"))
     return findings
+
+
+def _contract(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
+    """An http image runs without the Functions host (information naming what does and does not apply: the
+    deploy works, so it is not a warning that ``--strict`` would fail on); a Functions host image needs its
+    worker runtime and host storage."""
+    azure = spec.providers.azure
+    runtime = azure.worker_runtime if azure else None
+    if spec.image_contract == "http":
+        found = [ctx.finding("azure-http-image", "image_contract", f"image_contract http on {ctx.title}: "
+                             + "; ".join(images.http_image_effects(spec)[:-1]),
+                             images.CUSTOM_HANDLER_HOWTO, Severity.INFO)]
+        if runtime:
+            found.append(ctx.finding(
+                "azure-functions-host", "providers.azure.worker_runtime", f"providers.azure.worker_runtime "
+                f"{runtime!r} is set but image_contract is http: the worker runtime is a Functions host setting, "
+                "and an http image has no Functions host", "remove providers.azure.worker_runtime, or set "
+                "image_contract: azure-functions-host for a Functions image"))
+        return found
+    if spec.image_contract != "azure-functions-host":
+        return []
+    found = []
+    if not runtime:
+        found.append(ctx.finding(
+            "azure-functions-host", "providers.azure.worker_runtime", "an azure-functions-host image needs "
+            "FUNCTIONS_WORKER_RUNTIME, and providers.azure.worker_runtime is not set: without it the Functions host "
+            "raises AZFD0011 and may pick the wrong language stack (source: https://learn.microsoft.com/azure/"
+            "azure-functions/errors-diagnostics/diagnostic-events/azfd0011)",
+            f"set providers.azure.worker_runtime to the image's stack: {', '.join(images.WORKER_RUNTIMES)} "
+            f"(custom for a custom handler; source: {images.WORKER_RUNTIME_DOC})"))
+    if not (azure and azure.storage):
+        found.append(ctx.finding(
+            "azure-functions-host", "providers.azure.storage", "an azure-functions-host image needs host storage "
+            "(AzureWebJobsStorage), and providers.azure.storage is not set: Microsoft lists it as required and "
+            "says a function app deployed without it \"won't run, even if the settings are added later\" "
+            f"(source: {images.HOST_STORAGE})",
+            "set providers.azure.storage to a storage account name (identity-based; grant the app Storage Blob "
+            "Data Owner) or a Key Vault reference to a connection string"))
+    return found
 
 
 def _network(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:

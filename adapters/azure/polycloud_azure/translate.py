@@ -2,9 +2,8 @@
 
 The provider config (what ``translate`` makes and ``polycloud_azure.read.live_config`` reads back) is::
 
-    @name, @id, @url   facts, never diffed (@id is the site's resource id, when known)
-    @notes             what a deploy leaves to the user (translate only)
-    @plan              the live App Service plan as ARM returned it (read only)
+    facts (never diffed): name, id (the site's resource id, when known), url, owned, notes (what a
+                   deploy leaves to the user); ``private`` is the live App Service plan as ARM returned it
     plan:          the App Service plan's tier: name, kind, sku {name, tier}, reserved
     site:          location, kind, identity, httpsOnly, reserved, publicNetworkAccess,
                    virtualNetworkSubnetId, siteConfig {linuxFxVersion, functionAppScaleLimit,
@@ -21,15 +20,17 @@ same dicts. The plan's burst (``maximumElasticWorkerCount``) is a minimum, not a
 from __future__ import annotations
 
 import copy
-import re
 from typing import Any, Final
 
-from polycloud.plan import ProviderConfig
-from polycloud.spec import AzureSettings, FunctionSpec
+from polycloud.config import ProviderConfig
+from polycloud.spec import FunctionSpec
+from polycloud.units import format_timespan
+from polycloud_azure.settings import AzureSettings
 
 __all__ = [
-    "KIND", "OWNER", "OWNER_TAG", "SKUS", "app_settings", "burst_needed", "default_plan_name", "deploy_notes",
-    "format_timespan", "is_polycloud", "parse_timespan", "plan_body", "plan_differences", "plan_id",
+    "KIND", "MIN_ALWAYS_READY", "OWNER", "OWNER_TAG", "SKUS", "WORKER_RUNTIME", "always_ready", "app_settings",
+    "burst_needed", "default_plan_name", "deploy_notes",
+    "is_polycloud", "plan_body", "plan_differences", "plan_id",
     "plan_update_body", "site_body", "site_id", "site_patch", "storage_settings", "translate",
 ]
 
@@ -42,6 +43,8 @@ SKUS: Final[dict[str, tuple[str, str]]] = {
 """Plan profiles polycloud can create -> (ARM sku tier, plan kind)."""
 MIN_BURST: Final = 20
 """The plan's maximum burst is at least this (the portal's default), and at least max_instances."""
+MIN_ALWAYS_READY: Final = 1
+"""The fewest always-ready instances an Elastic Premium app has (see ``always_ready``)."""
 OWNER_TAG: Final = "managed-by"
 OWNER: Final = "polycloud"
 """``managed-by: polycloud`` marks the sites and plans polycloud created (or was told to adopt)."""
@@ -51,6 +54,7 @@ PORT: Final = "WEBSITES_PORT"
 CONTAINER_PORT: Final = "PORT"
 """An http image's ``$PORT`` (DESIGN.md section 3): app settings are the container's environment."""
 EXTENSION_VERSION: Final = "FUNCTIONS_EXTENSION_VERSION"
+WORKER_RUNTIME: Final = "FUNCTIONS_WORKER_RUNTIME"
 APP_STORAGE: Final = "WEBSITES_ENABLE_APP_SERVICE_STORAGE"
 STORAGE: Final = "AzureWebJobsStorage"
 STORAGE_ACCOUNT: Final = "AzureWebJobsStorage__accountName"
@@ -90,22 +94,6 @@ def is_polycloud(tags: dict[str, Any] | None) -> bool:
     return any(k.lower() == OWNER_TAG and str(v).lower() == OWNER for k, v in (tags or {}).items())
 
 
-def format_timespan(seconds: int) -> str:
-    """Seconds as host.json's timespan: ``hh:mm:ss`` (``d.hh:mm:ss`` from one day up)."""
-    days, rest = divmod(seconds, 86400)
-    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
-    return f"{days}.{text}" if days else text
-
-
-def parse_timespan(text: str) -> int | None:
-    """``[d.]hh:mm:ss`` -> seconds; None for ``-1`` (unbounded) or anything else."""
-    match = re.fullmatch(r"(?:(\d+)\.)?(\d+):(\d{2}):(\d{2})", text.strip())
-    if match is None:
-        return None
-    days, hours, minutes, seconds = (int(g or 0) for g in match.groups())
-    return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
-
-
 def _registry(image: str) -> str:
     """The registry host of an image reference (Docker Hub when the first part is not a host)."""
     first, slash, _ = image.partition("/")
@@ -124,6 +112,32 @@ def storage_settings(storage: str | None) -> dict[str, str]:
     return {STORAGE_ACCOUNT: storage}  # identity-based: the site's system-assigned identity
 
 
+def _http_settings(spec: FunctionSpec) -> dict[str, str]:
+    """An http image: ``PORT`` only. The host settings of a Functions image would do nothing without the
+    Functions host (``polycloud_azure.images``), so they are not written."""
+    return {CONTAINER_PORT: str(spec.port)}
+
+
+def _host_settings(spec: FunctionSpec) -> dict[str, str]:
+    """A Functions host image: its worker runtime and the host.json overrides of timeout and per_instance."""
+    azure = spec.providers.azure or AzureSettings()
+    runtime = {WORKER_RUNTIME: azure.worker_runtime} if azure.worker_runtime else {}
+    return {**runtime, TIMEOUT: format_timespan(spec.timeout), MAX_REQUESTS: str(spec.concurrency.per_instance)}
+
+
+def always_ready(min_instances: int) -> int:
+    """``minimumElasticInstanceCount`` for ``concurrency.min_instances`` on Elastic Premium: at least 1.
+
+    Every Premium plan keeps at least one always-ready (billed) instance, the portal's minimum is 1, and the
+    service does not keep 0 (it is reset, or refused with "The desired MinimumElasticInstanceCount (0) ... must
+    be greater than zero"); Terraform's azurerm provider sends the field only when it is above 0 and reads it
+    back as computed. Sources: https://learn.microsoft.com/azure/azure-functions/functions-premium-plan
+    (always ready instances), https://github.com/MicrosoftLearning/AZ-104-MicrosoftAzureAdministrator/issues/1056,
+    hashicorp/terraform-provider-azurerm internal/services/appservice/helpers/function_app_schema.go.
+    """
+    return max(MIN_ALWAYS_READY, min_instances)
+
+
 def app_settings(spec: FunctionSpec) -> dict[str, str]:
     """Every app setting the function app gets: managed ones, the environment, Key Vault references."""
     azure = spec.providers.azure or AzureSettings()
@@ -131,9 +145,7 @@ def app_settings(spec: FunctionSpec) -> dict[str, str]:
         EXTENSION_VERSION: "~4",
         APP_STORAGE: "false",
         PORT: str(spec.port),
-        **({CONTAINER_PORT: str(spec.port)} if spec.image_contract == "http" else {}),
-        TIMEOUT: format_timespan(spec.timeout),
-        MAX_REQUESTS: str(spec.concurrency.per_instance),
+        **(_http_settings(spec) if spec.image_contract == "http" else _host_settings(spec)),
         **storage_settings(azure.storage),
     }
     if azure.registry_username or azure.registry_password:
@@ -148,14 +160,11 @@ def app_settings(spec: FunctionSpec) -> dict[str, str]:
 
 
 def translate(spec: FunctionSpec, *, sku: str, subscription_id: str | None, resource_group: str | None,
-              location: str | None) -> ProviderConfig:
+              location: str | None) -> ProviderConfig[Any]:
     """Spec -> the function app polycloud deploys, on an App Service plan of ``sku`` (a key of SKUS)."""
     azure = spec.providers.azure or AzureSettings()
     tier, kind = SKUS[sku]
-    return {
-        "@name": spec.name,
-        "@id": site_id(subscription_id, resource_group, spec.name),
-        "@notes": deploy_notes(spec),
+    settings = {
         "plan": {
             "name": azure.plan_name or default_plan_name(spec.name),
             "kind": kind,
@@ -174,7 +183,7 @@ def translate(spec: FunctionSpec, *, sku: str, subscription_id: str | None, reso
             "siteConfig": {
                 "linuxFxVersion": f"DOCKER|{spec.image_for('azure')}",
                 "functionAppScaleLimit": spec.concurrency.max_instances or 0,
-                "minimumElasticInstanceCount": spec.concurrency.min_instances,
+                "minimumElasticInstanceCount": always_ready(spec.concurrency.min_instances),
                 "vnetRouteAllEnabled": spec.network.egress == "vpc",
                 "acrUseManagedIdentityCreds": azure.registry_managed_identity,
             },
@@ -182,6 +191,8 @@ def translate(spec: FunctionSpec, *, sku: str, subscription_id: str | None, reso
         "app_settings": app_settings(spec),
         "tags": {**spec.tags, OWNER_TAG: OWNER},
     }
+    return ProviderConfig(settings, name=spec.name, id=site_id(subscription_id, resource_group, spec.name),
+                          notes=deploy_notes(spec))
 
 
 def deploy_notes(spec: FunctionSpec) -> list[str]:
@@ -192,9 +203,11 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
         notes.append(f"ingress {spec.network.ingress}: public network access is disabled; reach the app through "
                      "a private endpoint in your VNet (polycloud does not create one). Azure checks no identity "
                      "on invoke: whoever reaches the private endpoint may call the app")
-    if not azure.storage:
-        notes.append("no providers.azure.storage: the Functions host needs AzureWebJobsStorage for its keys and "
-                     "for triggers other than HTTP")
+    if spec.concurrency.min_instances < MIN_ALWAYS_READY:
+        notes.append(f"min_instances {spec.concurrency.min_instances}: an Elastic Premium app keeps at least "
+                     f"{MIN_ALWAYS_READY} always-ready (billed) instance, so minimumElasticInstanceCount is set to "
+                     f"{MIN_ALWAYS_READY} (source: https://learn.microsoft.com/azure/azure-functions/"
+                     "functions-premium-plan)")
     roles = [role for role, needed in (
         ("Key Vault Secrets User on the secrets' vaults", bool(spec.secrets)),
         ("Storage Blob Data Owner on the storage account", STORAGE_ACCOUNT in storage_settings(azure.storage)),
@@ -207,12 +220,12 @@ def deploy_notes(spec: FunctionSpec) -> list[str]:
 
 
 # -- the plan's burst and tier -----------------------------------------------------------------------
-def burst_needed(config: ProviderConfig) -> int:
+def burst_needed(config: ProviderConfig[Any]) -> int:
     """The plan's ``maximumElasticWorkerCount`` this app needs: at least 20 and at least its scale limit."""
     return max(MIN_BURST, int(config["site"]["siteConfig"]["functionAppScaleLimit"] or 0))
 
 
-def plan_differences(config: ProviderConfig, live_plan: dict[str, Any]) -> list[str]:
+def plan_differences(config: ProviderConfig[Any], live_plan: dict[str, Any]) -> list[str]:
     """How the live plan (ARM's GET body) falls short of the config: ``sku EP1 (the spec asks for EP2)``...
 
     The sku and kind must match exactly; the burst only has to be big enough. Empty: use it as it is.
@@ -233,7 +246,7 @@ def plan_differences(config: ProviderConfig, live_plan: dict[str, Any]) -> list[
 
 
 # -- config -> request bodies ------------------------------------------------------------------------
-def plan_body(config: ProviderConfig) -> dict[str, Any]:
+def plan_body(config: ProviderConfig[Any]) -> dict[str, Any]:
     """The serverfarm PUT body of a new plan (in the site's region), tagged ``managed-by: polycloud``."""
     plan = config["plan"]
     return {
@@ -245,7 +258,7 @@ def plan_body(config: ProviderConfig) -> dict[str, Any]:
     }
 
 
-def plan_update_body(config: ProviderConfig, live_plan: dict[str, Any]) -> dict[str, Any]:
+def plan_update_body(config: ProviderConfig[Any], live_plan: dict[str, Any]) -> dict[str, Any]:
     """The serverfarm PUT body that changes the live plan's tier: ARM's GET body, with the sku, kind and a
     big enough burst replaced, so capacity, tags, zone redundancy and every other setting stay.
 
@@ -262,13 +275,13 @@ def plan_update_body(config: ProviderConfig, live_plan: dict[str, Any]) -> dict[
     return body
 
 
-def _site_properties(config: ProviderConfig, farm_id: str) -> dict[str, Any]:
+def _site_properties(config: ProviderConfig[Any], farm_id: str) -> dict[str, Any]:
     site = config["site"]
     props = {k: v for k, v in site.items() if k not in ("location", "kind", "identity", "siteConfig")}
     return {"serverFarmId": farm_id, **props, "siteConfig": dict(site["siteConfig"])}
 
 
-def site_body(config: ProviderConfig, farm_id: str, *, identity: bool) -> dict[str, Any]:
+def site_body(config: ProviderConfig[Any], farm_id: str, *, identity: bool) -> dict[str, Any]:
     """The site PUT body: everything, app settings included (``identity`` only when it is to be set)."""
     site = config["site"]
     props = _site_properties(config, farm_id)
@@ -279,7 +292,7 @@ def site_body(config: ProviderConfig, farm_id: str, *, identity: bool) -> dict[s
     return {**body, "properties": props}
 
 
-def site_patch(config: ProviderConfig, farm_id: str, *, identity: bool) -> dict[str, Any]:
+def site_patch(config: ProviderConfig[Any], farm_id: str, *, identity: bool) -> dict[str, Any]:
     """The site PATCH body: properties and siteConfig, not tags or app settings (ARM's PATCH has neither)."""
     site = config["site"]
     body: dict[str, Any] = {"kind": site["kind"]}

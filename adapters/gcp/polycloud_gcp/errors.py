@@ -29,6 +29,7 @@ from polycloud.errors import (
     ThrottledError,
     translating,
 )
+from polycloud.retry import parse_retry_after
 
 __all__ = ["PROVIDER", "map_sdk_error", "translate_errors"]
 
@@ -111,8 +112,4 @@ def _status_name(exc: Any) -> str:
 
 def _retry_after(exc: Any) -> float | None:
     headers = getattr(getattr(exc, "response", None), "headers", None)
-    value = headers.get("Retry-After") if headers is not None and hasattr(headers, "get") else None
-    try:
-        return float(value) if value is not None else None
-    except (TypeError, ValueError):
-        return None  # an HTTP date: fall back to the policy's own backoff
+    return parse_retry_after(headers.get("Retry-After")) if headers is not None and hasattr(headers, "get") else None

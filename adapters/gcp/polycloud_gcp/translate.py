@@ -2,19 +2,23 @@
 
 The provider config (what ``translate`` makes and ``live_config`` reads back)::
 
-    @name     the service id                        @id   projects/P/locations/R/services/NAME
-    @url      the service's https URL (live only)   @service  the live Service JSON (live only)
-    @notes    what translate changed on the way (e.g. labels lowercased)
-    @owned    live only: True when the service carries polycloud's ownership mark, False when not
+    facts (``ProviderConfig`` attributes, never diffed): name (the service id), id
+    (projects/P/locations/R/services/NAME), url (live only), owned (live only: the service carries
+    polycloud's ownership mark), notes (what translate changed on the way, e.g. labels lowercased), and
+    ``private``: the live Service JSON as the API returned it.
     service:  the Service fields polycloud manages, camelCase with enum names:
         annotations (only polycloud's ownership mark, ``polycloud.dev/managed-by: polycloud``),
-        labels, ingress,
+        labels, ingress, invokerIamDisabled (``network.auth: none``),
         template: timeout, maxInstanceRequestConcurrency, scaling{minInstanceCount, maxInstanceCount},
                   serviceAccount, executionEnvironment, vpcAccess,
                   containers[0]: image, resources{limits{cpu, memory}, cpuIdle},
                                  env{NAME: {value} | {valueSource: {secretKeyRef: {secret, version}}}},
                                  ports[{containerPort}]
-    public:   True when allUsers holds roles/run.invoker (network.auth: none)
+    allUsersInvoker: True when allUsers holds roles/run.invoker. polycloud never grants it: a public
+              service has its invoker IAM check disabled instead, which Google recommends and which works
+              under the domain-restricted-sharing organisation policy that refuses ``allUsers``
+              (https://cloud.google.com/run/docs/authenticating/public#invoker_check). A binding made
+              earlier or by hand is removed; either one makes the service public when read.
     ready:    False when the latest revision failed, so the next deploy retries it
 
 ``containers[0]`` and ``env`` are keyed (not lists) so a change names one field, e.g.
@@ -28,14 +32,22 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING
 from typing import Any, Literal
 
 from polycloud.adapter import Imported
+from polycloud.config import ProviderConfig
 from polycloud.limits import ProviderLimits
-from polycloud.plan import ProviderConfig
-from polycloud.spec import Concurrency, FunctionSpec, GcpSettings, Network, ProviderSettings, SecretRef
-from polycloud_gcp.quantity import format_cpu, format_mib, memory_from_quantity, parse_cpu
+from polycloud.spec import Concurrency, FunctionSpec, Network, ProviderSettings, SecretRef
+from polycloud.units import (
+    format_cpu,
+    format_mib,
+    format_proto_duration,
+    memory_from_quantity,
+    parse_cpu,
+    parse_proto_duration,
+)
+from polycloud_gcp.settings import GcpSettings
 
 __all__ = ["CONTAINER", "DEFAULT_MAX_INSTANCES", "INVOKER_ROLE", "OWNER", "OWNER_ANNOTATION", "PUBLIC_MEMBER",
            "derived_cpu", "is_polycloud", "live_config", "service_body", "to_spec", "translate"]
@@ -125,7 +137,7 @@ def _account(value: str | None) -> str | None:
 
 
 def translate(spec: FunctionSpec, limits: ProviderLimits, *, project: str | None = None,
-              region: str | None = None) -> ProviderConfig:
+              region: str | None = None) -> ProviderConfig[Any]:
     """Spec -> the Cloud Run config polycloud deploys (see the module docstring for its shape)."""
     gcp = spec.providers.gcp or GcpSettings.model_validate({})
     cpu = spec.cpu if spec.cpu is not None else derived_cpu(spec.memory, limits)
@@ -133,16 +145,14 @@ def translate(spec: FunctionSpec, limits: ProviderLimits, *, project: str | None
     notes = [f"tag {key}={value} is deployed as the Cloud Run label {key.lower()}={value.lower()} "
              "(labels are lowercase)" for key, value in spec.tags.items()
              if (key, value) != (key.lower(), value.lower())]
-    return {
-        "@name": spec.name,
-        "@id": _service_id(spec.name, project or gcp.project, region or gcp.region),
-        "@notes": notes,
+    settings = {
         "service": {
             "annotations": {OWNER_ANNOTATION: OWNER},
             "labels": labels,
             "ingress": _INGRESS[spec.network.ingress],
+            "invokerIamDisabled": spec.network.auth == "none",
             "template": {
-                "timeout": f"{spec.timeout}s",
+                "timeout": format_proto_duration(spec.timeout),
                 "maxInstanceRequestConcurrency": spec.concurrency.per_instance,
                 "scaling": {"minInstanceCount": spec.concurrency.min_instances,
                             "maxInstanceCount": spec.concurrency.max_instances or _default_max(spec.concurrency)},
@@ -158,9 +168,11 @@ def translate(spec: FunctionSpec, limits: ProviderLimits, *, project: str | None
                 },
             },
         },
-        "public": spec.network.auth == "none",
+        "allUsersInvoker": False,
         "ready": True,
     }
+    return ProviderConfig(settings, name=spec.name, notes=notes,
+                          id=_service_id(spec.name, project or gcp.project, region or gcp.region))
 
 
 # -- live -> config ---------------------------------------------------------------------------
@@ -181,11 +193,10 @@ def _live_cpu(text: Any) -> Any:
 
 
 def _live_timeout(text: Any) -> Any:
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)s", str(text))
-    if match is None:
+    try:
+        return format_proto_duration(parse_proto_duration(str(text)))
+    except ValueError:
         return text
-    seconds = Decimal(match[1])
-    return f"{int(seconds)}s" if seconds == seconds.to_integral_value() else f"{seconds.normalize()}s"
 
 
 def _live_env(entries: list[dict[str, Any]], project: str | None) -> dict[str, Any]:
@@ -220,7 +231,7 @@ def _ready(raw: dict[str, Any]) -> bool:
     return raw.get("reconciling") is True or condition.get("state") in (None, "CONDITION_SUCCEEDED")
 
 
-def live_config(raw: dict[str, Any], *, public: bool) -> ProviderConfig:
+def live_config(raw: dict[str, Any], *, all_users_invoker: bool) -> ProviderConfig[dict[str, Any]]:
     """A Service as the API returns it (proto JSON, enum names) -> the shape ``translate`` makes."""
     named = _SERVICE_NAME.fullmatch(str(raw.get("name", "")))
     project = named["project"] if named else None
@@ -232,17 +243,13 @@ def live_config(raw: dict[str, Any], *, public: bool) -> ProviderConfig:
     cpu = _live_cpu(limits.get("cpu", "1"))
     concurrency = template.get("maxInstanceRequestConcurrency") or (1 if str(cpu).startswith("0.") else 80)
     ports = container.get("ports") or [{}]
-    return {
-        "@name": named["id"] if named else raw.get("name"),
-        "@id": raw.get("name"),
-        "@url": raw.get("uri"),
-        "@service": raw,
-        "@owned": is_polycloud(raw.get("annotations")),
+    settings = {
         "service": {
             # Only the mark: the user's annotations are kept by every update but are not diffed.
             "annotations": {k: v for k, v in (raw.get("annotations") or {}).items() if k == OWNER_ANNOTATION},
             "labels": dict(raw.get("labels") or {}),
             "ingress": raw.get("ingress", "INGRESS_TRAFFIC_ALL"),
+            "invokerIamDisabled": bool(raw.get("invokerIamDisabled")),
             "template": {
                 "timeout": _live_timeout(template.get("timeout", "300s")),
                 "maxInstanceRequestConcurrency": int(concurrency),
@@ -260,9 +267,11 @@ def live_config(raw: dict[str, Any], *, public: bool) -> ProviderConfig:
                 },
             },
         },
-        "public": public,
+        "allUsersInvoker": all_users_invoker,
         "ready": _ready(raw),
     }
+    return ProviderConfig(settings, name=str(named["id"] if named else raw.get("name")), id=raw.get("name"),
+                          url=raw.get("uri"), owned=is_polycloud(raw.get("annotations")), private=raw)
 
 
 # -- config -> request body -------------------------------------------------------------------
@@ -274,7 +283,7 @@ def _set(holder: dict[str, Any], key: str, value: Any) -> None:
         holder[key] = copy.deepcopy(value)
 
 
-def service_body(config: ProviderConfig, base: dict[str, Any] | None = None) -> dict[str, Any]:
+def service_body(config: ProviderConfig[Any], base: dict[str, Any] | None = None) -> dict[str, Any]:
     """The Service JSON to send: ``config``'s managed fields written over ``base`` (the live service).
 
     For a create ``base`` is None. For an update it is the live Service, so fields polycloud does
@@ -289,6 +298,7 @@ def service_body(config: ProviderConfig, base: dict[str, Any] | None = None) -> 
         body["annotations"] = annotations
     body["labels"] = dict(managed["labels"])
     body["ingress"] = managed["ingress"]
+    body["invokerIamDisabled"] = managed["invokerIamDisabled"]
     want = managed["template"]
     template = body.setdefault("template", {})
     template.pop("revision", None)  # a fixed revision name would clash with the new revision
@@ -332,11 +342,11 @@ def _unmanaged_notes(raw: dict[str, Any]) -> list[str]:
     return notes
 
 
-def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | None = None,
+def to_spec(config: ProviderConfig[Any], limits: ProviderLimits, *, project: str | None = None,
             region: str | None = None) -> Imported:
     """A Cloud Run config -> spec, with notes on what did not map exactly."""
     notes: list[str] = []
-    named = _SERVICE_NAME.fullmatch(str(config.get("@id") or ""))
+    named = _SERVICE_NAME.fullmatch(str(config.id or ""))
     project, region = (named["project"], named["region"]) if named else (project, region)
     service = config["service"]
     template = service["template"]
@@ -347,7 +357,7 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
     if memory.note():
         notes.append(str(memory.note()))
     cpu = float(parse_cpu(str(limits_now["cpu"])))
-    timeout = Decimal(str(template["timeout"]).removesuffix("s"))
+    timeout = parse_proto_duration(str(template["timeout"]))
     seconds = int(timeout.to_integral_value(rounding=ROUND_CEILING))
     if timeout != seconds:
         notes.append(f"timeout {template['timeout']} is not a whole number of seconds; exported as {seconds}s")
@@ -378,7 +388,7 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
     scaling = template["scaling"]
     low, high = scaling["minInstanceCount"], scaling["maxInstanceCount"]
     spec = FunctionSpec(
-        name=str(config["@name"]),
+        name=config.name,
         image=str(container["image"]),
         image_contract="http",
         port=int(container["ports"][0]["containerPort"]),
@@ -390,7 +400,7 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
                                 max_instances=None if high == max(DEFAULT_MAX_INSTANCES, low) else high,
                                 per_instance=template["maxInstanceRequestConcurrency"]),
         network=Network(ingress=_INGRESS_BACK.get(ingress, "public"),
-                        auth="none" if config.get("public") else "iam",
+                        auth="none" if service["invokerIamDisabled"] or config["allUsersInvoker"] else "iam",
                         egress="vpc" if vpc else "default"),
         environment=environment,
         secrets=secrets,
@@ -398,7 +408,7 @@ def to_spec(config: ProviderConfig, limits: ProviderLimits, *, project: str | No
         providers=ProviderSettings(gcp=gcp),
     )
     if config.get("ready") is False:
-        condition = (config.get("@service") or {}).get("terminalCondition") or {}
+        condition = (config.private or {}).get("terminalCondition") or {}
         notes.append(f"the latest revision is not ready: {condition.get('message', 'it failed')}")
-    notes += _unmanaged_notes(config.get("@service") or {})
+    notes += _unmanaged_notes(config.private or {})
     return Imported(spec=spec, notes=notes)

@@ -17,13 +17,14 @@ from polycloud.spec import FunctionSpec
 
 __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
 
-DEFAULT_PROVIDERS = ("aws-lambda", "azure-functions", "gcp-cloud-run")
+DEFAULT_PROVIDERS = registry.DEFAULTS
+"""The providers a spec is checked against when it names none (the shipped adapters)."""
 
 SpecInput = FunctionSpec | str | Path
 
 
 def target_providers(spec: FunctionSpec, providers: Iterable[str] | None) -> list[str]:
-    """The providers to check: those asked for, else those under ``providers:``, else all three."""
+    """The providers to check: those asked for, else those under ``providers:``, else ``DEFAULT_PROVIDERS``."""
     if providers:
         return list(dict.fromkeys(registry.canonical(p) for p in providers))
     return spec.named_providers() or list(DEFAULT_PROVIDERS)
@@ -70,7 +71,10 @@ def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecS
     report = Report(files=[source.file] if source and source.file else [], providers=[a.name for a in adapters])
     report.extend(neutral_findings(spec))
     for adapter in adapters:
-        report.extend(adapter.check(spec, load_limits(adapter.name, limits) if limits else None))
+        # overrides that do not name this adapter leave it its own limits (an adapter from another package
+        # has no limits file in polycloud)
+        own = load_limits(adapter.name, limits) if limits and adapter.name in limits else None
+        report.extend(adapter.check(spec, own))
     if source is not None:
         report.findings = [source.place(f) for f in report.findings]
     return report
@@ -82,6 +86,7 @@ def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None =
     merged = Report()
     for path in paths:
         one = validate(path, providers, limits=limits)
+        one.checked.setdefault(str(path) if isinstance(path, (str, Path)) else "<spec>", list(one.providers))
         merged.merge(one)
         if isinstance(path, (str, Path)) and str(path) not in merged.files:
             merged.files.append(str(path))

@@ -2,42 +2,44 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
 
 from polycloud import registry
+from polycloud._plan import Deployment, Plan, make_plan
+from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
-from polycloud.errors import AdapterError, SpecError
+from polycloud.errors import AdapterError, ProviderError, SpecError
 from polycloud.findings import Report
-from polycloud.plan import Deployment, Plan, make_plan
+from polycloud.settings import constructor_settings as adapter_settings
+from polycloud.settings import split as split_settings
 from polycloud.source import SpecSource, findings_from_validation
-from polycloud.spec import PROVIDER_SECTIONS, SECTION_MODELS, FunctionSpec
-from polycloud.validate import SpecInput, check_spec, load_input
+from polycloud.spec import FunctionSpec
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
 ProviderInput = str | Adapter
+
+# how deploy's ownership refusals and notes say to take a resource over, and how migrate's must say it
+_ADOPT_HINT = "adopt=True (CLI: --set adopt=true)"
+_MIGRATE_ADOPT_HINT = "target_settings={'adopt': True} (CLI: --target-set adopt=true)"
 
 
 def _adapter(provider: ProviderInput, spec: FunctionSpec | None, settings: Mapping[str, Any]) -> Adapter:
     if not isinstance(provider, str):
         return provider
     cls = registry.load(provider)
-    merged = {**(cls.settings_from(spec) if spec is not None else {}), **settings}
-    unknown = sorted(set(merged) - set(adapter_settings(cls)))
-    if unknown:
-        raise AdapterError(f"{cls.name} takes no setting {', '.join(unknown)}; its settings are "
-                           f"{', '.join(adapter_settings(cls))}")
-    return cls(**merged)
-
-
-def adapter_settings(cls: type[Adapter]) -> dict[str, inspect.Parameter]:
-    """The keyword settings an adapter class's constructor takes."""
-    parameters = inspect.signature(cls).parameters.values()
-    return {p.name: p for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY}
+    try:
+        section, keywords = split_settings(cls, settings)
+    except ValueError as exc:
+        raise AdapterError(str(exc)) from None
+    if spec is None and set(section) - set(keywords):
+        only_spec = sorted(set(section) - set(keywords))
+        raise AdapterError(f"{', '.join(only_spec)}: spec settings (providers.{cls.section}) apply to plan and "
+                           "deploy only")
+    return cls(**{**(cls.settings_from(spec) if spec is not None else {}), **keywords})
 
 
 def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adapter,
@@ -51,18 +53,22 @@ def _refuse_invalid(spec: FunctionSpec, source: SpecSource | None, adapter: Adap
 
 def _with_settings(spec: FunctionSpec, adapter: Adapter, settings: Mapping[str, Any]) -> FunctionSpec:
     """The spec as the adapter will deploy it: settings given outside the spec (``region=``, ``--project``)
-    replace its ``providers.<section>`` values, so the checks see what the deploy will use."""
-    section = getattr(adapter, "section", None)
-    model = SECTION_MODELS.get(section or "")
-    if section is None or model is None:
-        return spec
-    given = {k: v for k, v in settings.items() if k in model.model_fields and isinstance(v, str)}
+    replace its ``providers.<section>`` values, so the checks see what the deploy will use.
+
+    Raises:
+        SpecError: a given value is not valid there (the finding names ``providers.<section>.<key>``).
+    """
+    given = {k: v for k, v in settings.items() if k in adapter.settings_model.model_fields and v is not None}
     if not given:
         return spec
-    current = getattr(spec.providers, section)
+    current = getattr(spec.providers, adapter.section)
     merged = {**(current.model_dump(exclude_unset=True) if current else {}), **given}
-    return spec.model_copy(update={"providers": spec.providers.model_copy(
-        update={section: model.model_validate(merged)})})
+    try:
+        section = adapter.settings_model.model_validate(merged)
+    except ValidationError as exc:
+        findings = findings_from_validation(exc, prefix=("providers", adapter.section))
+        raise SpecError(Report(findings, providers=[adapter.name])) from None
+    return spec.model_copy(update={"providers": spec.providers.model_copy(update={adapter.section: section})})
 
 
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
@@ -75,10 +81,10 @@ def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any]
     live = adapter.read(effective.name)
     the_plan = make_plan(adapter.name, effective.name, desired, live)
     # Warnings are never dropped silently: they travel with the plan and the result.
-    the_plan.notes = findings + list(desired.get("@notes") or [])
-    if live is not None and live.get("@owned") is False:
+    the_plan.notes = findings + list(desired.notes)
+    if live is not None and not live.owned and not getattr(adapter, "adopt", False):
         the_plan.notes.append(f"{adapter.name} {effective.name} exists but polycloud did not create it: deploying "
-                              "it needs adopt=True (CLI: --set adopt=true), which takes it over")
+                              f"it needs {_ADOPT_HINT}, which takes it over")
     return adapter, the_plan
 
 
@@ -107,9 +113,10 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
     """
     adapter, the_plan = _prepare(spec, provider, limits, settings)
     if dry_run or the_plan.action == "unchanged":
-        live = the_plan.live or {}
+        live = the_plan.live
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,
-                          resource_id=live.get("@id"), url=live.get("@url"), changes=the_plan.changes,
+                          resource_id=live.id if live else None, url=live.url if live else None,
+                          changes=the_plan.changes,
                           dry_run=dry_run, notes=list(the_plan.notes))
     result = adapter.apply(the_plan)
     result.notes = list(dict.fromkeys(the_plan.notes + result.notes))
@@ -132,32 +139,8 @@ def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
     return adapter.to_spec(live)
 
 
-def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
-            source_settings: Mapping[str, Any] | None = None, target_settings: Mapping[str, Any] | None = None,
-            providers: Mapping[str, Any] | None = None, image: str | None = None,
-            dry_run: bool = False) -> tuple[Deployment, Imported]:
-    """Read ``name`` from ``source`` and deploy the same function to ``target``.
+def migrate(name: str, source: ProviderInput, target: ProviderInput, **options: Any) -> Any:
+    """``polycloud.migration.migrate`` (kept here for callers of the old location)."""
+    from polycloud.migration import migrate as run
 
-    ``providers`` fills the target's section (``{"region": ...}``) and ``image`` overrides the
-    image for the target; everything else is carried over from the source.
-
-    Raises:
-        SpecError: the function, as read, does not fit the target (nothing was written).
-        ProviderError: a cloud call failed.
-    """
-    imported = export(name, source, **dict(source_settings or {}))
-    target_adapter = _adapter(target, None, {})
-    section = next(s for s, key in PROVIDER_SECTIONS.items() if key == target_adapter.name)
-    data = imported.spec.model_dump(exclude={"providers"})
-    target_section: dict[str, Any] = dict(providers or {})
-    if image:
-        target_section["image"] = image
-    data["providers"] = {section: target_section}
-    try:
-        spec = FunctionSpec.model_validate(data)
-    except ValidationError as exc:
-        findings = findings_from_validation(exc)
-        raise SpecError(Report(findings, providers=[target_adapter.name])) from None
-    if isinstance(target, str):
-        target_adapter = _adapter(target, spec, dict(target_settings or {}))
-    return deploy(spec, target_adapter, dry_run=dry_run), imported
+    return run(name, source, target, **options)

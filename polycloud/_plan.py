@@ -1,11 +1,9 @@
 """Diff a desired provider config against the live one; the Plan and Deployment results.
 
-A provider config is plain JSON-like data (nested dicts, lists, scalars) that an adapter's
-``translate`` makes from a spec and its ``read`` makes from the live resource, in the same
-shape. Nested dicts are compared key by key, so a change names one field (``function.MemorySize``);
-lists and scalars are compared whole. Top-level keys that start with ``@`` are facts about
-the resource (``@name``, ``@id``, ``@url``) or notes for the user (``@notes``), not settings,
-and are never diffed.
+A provider config (``polycloud.config.ProviderConfig``) is what an adapter's ``translate`` makes
+from a spec and its ``read`` makes from the live resource, in the same shape. Only its settings are
+compared: nested dicts key by key, so a change names one field (``function.MemorySize``); lists and
+scalars whole. Its typed facts (name, id, URL, ownership, notes) are never diffed.
 """
 
 from __future__ import annotations
@@ -14,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from polycloud.config import ProviderConfig
 from polycloud.redact import redact
 
 __all__ = ["Change", "Deployment", "Plan", "ProviderConfig", "diff", "make_plan"]
 
-ProviderConfig = dict[str, Any]
 Action = Literal["created", "updated", "unchanged"]
 
 _MISSING: Any = object()
@@ -60,8 +58,6 @@ def diff(desired: Mapping[str, Any], live: Mapping[str, Any], prefix: str = "") 
     """Field-level differences between two configs, sorted by path. None counts as absent."""
     changes: list[Change] = []
     keys = set(desired) | set(live)
-    if not prefix:
-        keys = {k for k in keys if not str(k).startswith("@")}
     for key in sorted(keys):
         path = f"{prefix}{key}"
         new, old = desired.get(key), live.get(key)
@@ -82,8 +78,8 @@ class Plan:
 
     provider: str
     name: str
-    desired: ProviderConfig
-    live: ProviderConfig | None
+    desired: ProviderConfig[Any]
+    live: ProviderConfig[Any] | None
     changes: list[Change] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     """Warnings and adjustments the user should see (findings below error level, adapter notes)."""
@@ -102,7 +98,7 @@ class Plan:
         )
 
 
-def make_plan(provider: str, name: str, desired: ProviderConfig, live: ProviderConfig | None) -> Plan:
+def make_plan(provider: str, name: str, desired: ProviderConfig[Any], live: ProviderConfig[Any] | None) -> Plan:
     """Plan a deploy of ``desired`` over ``live`` (None: nothing is deployed yet)."""
     changes = diff(desired, live if live is not None else {})
     return Plan(provider=provider, name=name, desired=desired, live=live, changes=changes)
