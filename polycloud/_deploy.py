@@ -11,7 +11,7 @@ from polycloud import registry
 from polycloud._plan import Deployment, Plan, make_plan
 from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
-from polycloud.errors import AdapterError, ProviderError, SpecError
+from polycloud.errors import AdapterError, SpecError
 from polycloud.findings import Report
 from polycloud.settings import constructor_settings as adapter_settings
 from polycloud.settings import split as split_settings
@@ -80,8 +80,10 @@ def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any]
     desired = adapter.translate(effective)
     live = adapter.read(effective.name)
     the_plan = make_plan(adapter.name, effective.name, desired, live)
+    preflight = getattr(adapter, "preflight", None)  # optional: adapters on the bare protocol have none
+    checked = list(preflight(the_plan)) if preflight is not None else []
     # Warnings are never dropped silently: they travel with the plan and the result.
-    the_plan.notes = findings + list(desired.notes)
+    the_plan.notes = findings + list(desired.notes) + checked
     if live is not None and not live.owned and not getattr(adapter, "adopt", False):
         the_plan.notes.append(f"{adapter.name} {effective.name} exists but polycloud did not create it: deploying "
                               f"it needs {_ADOPT_HINT}, which takes it over")

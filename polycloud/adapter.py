@@ -263,6 +263,16 @@ class BaseAdapter(ABC):
     def delete(self, name: str) -> None:
         """Delete the function; raises NotFoundError when it does not exist."""
 
+    def preflight(self, plan: Plan) -> list[str]:
+        """Reads, at plan time, that decide whether ``plan`` can be carried out (an account quota, a name
+        taken elsewhere), so ``plan``, a dry run and ``deploy`` refuse before any write. Returns notes for the
+        plan; by default there is nothing to check.
+
+        Raises:
+            RefusedError: the provider would refuse this plan partway through.
+        """
+        return []
+
     @abstractmethod
     def create(self, plan: Plan, journal: Journal) -> Applied:
         """Create the resource ``plan.desired`` describes (``plan.live`` is None).

@@ -156,12 +156,12 @@ def _parser() -> argparse.ArgumentParser:
         if name != "migrate":
             command.add_argument("--provider", "-p", required=True, help="a provider key or section "
                                  "(see `polycloud providers`)")
-        command.add_argument("--format", "-f", choices=("text", "json"), default="text")
+        command.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
         command.add_argument("--set", action="append", metavar="KEY=VALUE", help="adapter setting")
-        command.add_argument("--region")
-        command.add_argument("--project")
-        command.add_argument("--subscription")
-        command.add_argument("--resource-group")
+        command.add_argument("--region", help="AWS or Cloud Run region (over providers.<p>.region)")
+        command.add_argument("--project", help="Google Cloud project id (over providers.gcp.project)")
+        command.add_argument("--subscription", help="Azure subscription id (over providers.azure.subscription_id)")
+        command.add_argument("--resource-group", help="Azure resource group (over providers.azure.resource_group)")
         command.add_argument("--sandbox", action="store_true",
                              help="use polycloud's offline fakes instead of a cloud: the running `polycloud "
                                   "sandbox start` server, else fakes that live for this command only")
@@ -197,27 +197,30 @@ def _parser() -> argparse.ArgumentParser:
                               "in-process (a file named like a command: ./start)")
     sandbox.add_argument("--provider", "-p", help="rehearsal: comma-separated; default: those under providers:, "
                          "or all")
-    sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
     for section in ("aws", "azure", "gcp"):
         sandbox.add_argument(f"--{section}-port", type=int, default=0, metavar="PORT",
                              help=f"start: the {section} fake's loopback port (default: a free one)")
+    sandbox.add_argument("--latency-ms", type=float, default=0, metavar="MS",
+                         help="start: every API call answers MS milliseconds late (for benchmarks)")
     sandbox.set_defaults(handler=cmd_sandbox)
 
     schema = sub.add_parser("schema", help="write the spec's JSON Schemas")
-    schema.add_argument("--output-dir", default="schemas")
+    schema.add_argument("--output-dir", default="schemas", metavar="DIR", help="where to write the schema files")
     schema.set_defaults(handler=_cmd_schema)
 
     limits = sub.add_parser("limits", help="print the limit tables with sources")
-    limits.add_argument("--provider", "-p")
-    limits.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    limits.add_argument("--provider", "-p", help="comma-separated provider keys or sections (default: every "
+                        "installed one)")
+    limits.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
     limits.set_defaults(handler=_cmd_limits)
 
     providers = sub.add_parser("providers", help="list adapters and their SDK status")
-    providers.add_argument("--format", "-f", choices=("text", "json"), default="text")
+    providers.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
     providers.set_defaults(handler=_cmd_providers)
 
     rules = sub.add_parser("rules", help="list rule ids")
-    rules.add_argument("--markdown", action="store_true", help="docs/rules.md")
+    rules.add_argument("--markdown", action="store_true", help="print docs/rules.md")
     rules.set_defaults(handler=_cmd_rules)
     for command in sub.choices.values():  # -q / -v after the command name too
         add_verbosity_flags(command, default=argparse.SUPPRESS)

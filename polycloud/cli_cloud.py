@@ -164,7 +164,7 @@ def _sandbox_server(action: str, args: argparse.Namespace) -> int:
     try:
         if action == "start":
             ports = {cloud: getattr(args, f"{cloud}_port") for cloud in ("aws", "azure", "gcp")}
-            server, started = sandbox.start_server(ports=ports)
+            server, started = sandbox.start_server(ports=ports, latency_ms=args.latency_ms)
             return _show_server(args.format, "started" if started else "already running", server)
         if action == "stop":
             pid = sandbox.stop_server()
@@ -193,6 +193,8 @@ def _show_server(fmt: str, state: str, server: Any) -> int:
         return EXIT_OK
     lines = [f"sandbox {state} (pid {server.pid}, since {server.started_at}); state in {server.state_dir}"]
     lines += [f"  {key:<16} {url}" for key, url in server.endpoints.items()]
+    if server.latency_ms:
+        lines.append(f"  every API call answers {server.latency_ms} ms late")
     lines.append("`--sandbox` on plan, deploy, export and migrate uses it; `polycloud sandbox stop` ends it.")
     emit("\n".join(lines) + "\n")
     return EXIT_OK

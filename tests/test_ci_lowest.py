@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from polycloud.validate import load_input
+from polycloud._validate import load_input
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / ".ci" / "lowest_constraints.py"

@@ -56,10 +56,24 @@ def test_cli_migrate_in_the_sandbox(clouds: None, capsys: pytest.CaptureFixture[
     code = main(["migrate", "hello-api", "--from", "aws", "--to", "azure", "--sandbox", "--format", "json",
                  "--target-setting", "subscription_id=00000000-0000-0000-0000-000000000000",
                  "--target-setting", "resource_group=rg-moved", "--target-setting", "location=westeurope",
-                 "--image", "acme.azurecr.io/hello-api:1.0.0"])
+                 "--target-setting", "registry_managed_identity=true", "--image", "acme.azurecr.io/hello-api:1.0.0"])
     assert code == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["deployment"]["provider"], out["deployment"]["action"]) == ("azure-functions", "created")
     assert (out["source"], out["target"], out["name"]) == ("aws-lambda", "azure-functions", "hello-api")
+    assert any("AcrPull" in item["text"] for item in out["todo"])
     site = sandbox.fakes["azure-functions"].site("rg-moved", "hello-api")
     assert site["properties"]["siteConfig"]["linuxFxVersion"] == "DOCKER|acme.azurecr.io/hello-api:1.0.0"
+
+
+def test_an_acr_image_without_an_identity_is_refused(clouds: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["-q", "deploy", str(EXAMPLE), "-p", "aws", "--sandbox"]) == 0
+    capsys.readouterr()
+    code = main(["migrate", "hello-api", "--from", "aws", "--to", "azure", "--sandbox", "--format", "json",
+                 "--target-setting", "resource_group=rg-moved", "--target-setting", "location=westeurope",
+                 "--image", "acme.azurecr.io/hello-api:1.0.0"])
+    assert code == 1
+    image = next(row for row in json.loads(capsys.readouterr().out)["fields"] if row["field"] == "image")
+    assert (image["status"], image["rule"]) == ("refused", "migrate-image-registry")
+    assert "registry_managed_identity=true" in image["message"]
+    assert sandbox.fakes["azure-functions"].writes == []

@@ -42,8 +42,13 @@ def run(spec: FunctionSpec, limits: ProviderLimits, rule: str) -> list[Finding]:
     return [f for f in found if f.rule == rule]
 
 
-def test_a_plain_spec_is_clean(limits: ProviderLimits) -> None:
-    assert rules.check(make(), limits) == []
+def test_a_plain_spec_is_clean_but_told_what_an_http_image_gets(limits: ProviderLimits) -> None:
+    findings = rules.check(make(), limits)
+    assert [(f.rule, f.severity.value) for f in findings] == [("azure-http-image", "info")]
+    assert "not enforced" in findings[0].message and "custom handler" in (findings[0].hint or "")
+    host = make(image_contract="azure-functions-host", providers={"azure": {
+        "location": "westeurope", "worker_runtime": "python", "storage": "acmestore"}})
+    assert rules.check(host, limits) == []
 
 
 def test_rule_ids_are_unique_prefixed_and_sourced() -> None:
@@ -297,7 +302,7 @@ def test_public_ingress_needs_explicit_auth_none(limits: ProviderLimits, ingress
 
 def test_the_spec_defaults_hit_azure_auth(limits: ProviderLimits) -> None:
     spec = FunctionSpec(name="hello-api", image="myacr.azurecr.io/hello:1")
-    assert [f.rule for f in rules.check(spec, limits)] == ["azure-auth"]
+    assert [f.rule for f in rules.check(spec, limits) if f.severity.value != "info"] == ["azure-auth"]
 
 
 KEY_CONN = "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=a2V5;EndpointSuffix=core.windows.net"

@@ -135,8 +135,8 @@ def validate_image(spec: FunctionSpec | str | Path, archive: str | Path, provide
     Raises:
         ImageError: the archive cannot be read.
     """
-    from polycloud.errors import SpecError
     from polycloud._validate import load_input, target_providers
+    from polycloud.errors import SpecError
 
     try:
         loaded, source = load_input(spec)

@@ -135,7 +135,7 @@ def _settings_of(spec: FunctionSpec, section: str | None) -> dict[str, Any]:
     values = getattr(spec.providers, section, None) if section else None
     if values is None:
         return {}
-    dumped = values.model_dump(mode="json", exclude_unset=True)
+    dumped = values.model_dump(mode="json")  # defaults too: a deployed function has them (alias live, plan EP1)
     return {key: value for key, value in dumped.items() if value not in _EMPTY}
 
 

@@ -35,8 +35,13 @@ def clamp_to_limit(spec: FunctionSpec, limit: Limit | None, field: str, finding:
         fitted = type(value)(limit.min)
     if fitted == value:
         return []
-    return [Adjustment(field, value, fitted, f"{field} {value} is outside {title}'s range "
+    made = [Adjustment(field, value, fitted, f"{field} {value} is outside {title}'s range "
                        f"({limit.describe_range()}); fitted to the nearest allowed value, {fitted}", finding.rule)]
+    low = spec.concurrency.min_instances
+    if field == "concurrency.max_instances" and low > fitted:  # min may not exceed max
+        made.append(Adjustment("concurrency.min_instances", low, fitted, f"concurrency.min_instances {low} "
+                               f"lowered with max_instances to {fitted}", finding.rule))
+    return made
 
 
 def to_x86_64(spec: FunctionSpec, finding: Finding, image_named: bool, title: str) -> list[Adjustment]:
@@ -71,14 +76,28 @@ def fit(spec: FunctionSpec, check: Callable[[FunctionSpec], list[Finding]], limi
             if finding.severity == Severity.ERROR and fitter is not None:
                 changes += [c for c in fitter(spec, limits, finding, image_named)
                             if all(c.field != seen.field for seen in changes)]
-        if not changes:
+        applied = []
+        for change in _grouped(changes):  # one fit at a time: one that does not validate leaves the others
+            try:
+                spec = apply(spec, change)
+            except ValidationError:
+                continue
+            applied += change
+        if not applied:
             break
-        try:
-            spec = apply(spec, changes)
-        except ValidationError:
-            break
-        made += changes
+        made += applied
     return spec, _merged(made)
+
+
+def _grouped(changes: list[Adjustment]) -> list[list[Adjustment]]:
+    """The changes in groups made by one fitter call (a rule's adjustments go together)."""
+    groups: list[list[Adjustment]] = []
+    for change in changes:
+        if groups and groups[-1][0].rule == change.rule and change.rule is not None:
+            groups[-1].append(change)
+        else:
+            groups.append([change])
+    return groups
 
 
 def _merged(adjustments: list[Adjustment]) -> list[Adjustment]:

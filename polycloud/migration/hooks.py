@@ -27,6 +27,10 @@ def _no_carry(spec: FunctionSpec) -> list[Adjustment]:
     return []
 
 
+def _no_grants(spec: FunctionSpec) -> list[str]:
+    return []
+
+
 def _any_registry(spec: FunctionSpec) -> bool:
     return True
 
@@ -44,13 +48,16 @@ class Portability:
     invoker: Callable[[FunctionSpec], str | None] = _nothing
     native_registry: Callable[[FunctionSpec], bool] = _any_registry
     registry_example: str = "REGISTRY/REPOSITORY"
+    registry_access: str = ""
+    grants: Callable[[FunctionSpec], list[str]] = _no_grants
 
     @classmethod
     def from_module(cls, module: ModuleType) -> Portability:
         """The data of an adapter's ``portability`` module (missing names keep their defaults)."""
         names = {"why": "WHY", "emulated": "EMULATED", "leaving": "LEAVING", "fitters": "FITTERS",
                  "carry": "carry", "secret_reader": "secret_reader", "invoker": "invoker",
-                 "native_registry": "native_registry", "registry_example": "REGISTRY_EXAMPLE"}
+                 "native_registry": "native_registry", "registry_example": "REGISTRY_EXAMPLE",
+                 "registry_access": "REGISTRY_ACCESS", "grants": "grants"}
         return cls(**{key: getattr(module, name) for key, name in names.items() if hasattr(module, name)})
 
     @staticmethod

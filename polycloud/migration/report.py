@@ -8,8 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polycloud.migration.types import Status
+from polycloud.spec import FunctionSpec
 
-__all__ = ["FORMATS", "PortabilityReport", "Row", "TodoItem"]
+__all__ = ["FORMATS", "PortabilityReport", "Row", "TodoItem", "markdown_cell"]
 
 FORMATS = ("text", "json", "markdown")
 
@@ -66,6 +67,8 @@ class PortabilityReport:
     todo: list[TodoItem] = field(default_factory=list)
     deployment: dict[str, Any] | None = None
     """The deployment (or its dry-run plan) once made, as ``Deployment.to_dict``."""
+    spec: FunctionSpec | None = None
+    """The spec for the target, as mapped and fitted (not part of the JSON report)."""
 
     @property
     def refused(self) -> list[Row]:
@@ -132,8 +135,8 @@ class PortabilityReport:
         lines = [f"## {self._title()}", "", "| field | status | source | target | rule | message |",
                  "|---|---|---|---|---|---|"]
         for row in self.rows:
-            cells = [f"`{row.field}`", row.status.value, _cell(row.source), _cell(row.target), row.rule or "",
-                     row.message.replace("|", "\\|")]
+            cells = [f"`{row.field}`", row.status.value, markdown_cell(row.source), markdown_cell(row.target),
+                     row.rule or "", row.message.replace("|", "\\|")]
             lines.append("| " + " | ".join(cells) + " |")
         if self.todo:
             lines += ["", "### To do", ""]
@@ -146,5 +149,6 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _cell(value: Any) -> str:
+def markdown_cell(value: Any) -> str:
+    """A value as a Markdown table cell (code, shortened; empty for None)."""
     return "" if value is None else f"`{_short(value)}`".replace("|", "\\|")

@@ -9,11 +9,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from polycloud import registry
-from polycloud._deploy import ProviderInput, _adapter, _with_settings, deploy, export
+from polycloud._deploy import (
+    _ADOPT_HINT,
+    _MIGRATE_ADOPT_HINT,
+    ProviderInput,
+    _adapter,
+    _with_settings,
+    deploy,
+    export,
+)
 from polycloud._plan import Deployment
 from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
-from polycloud.errors import SpecError
+from polycloud.errors import OwnershipError, SpecError
 from polycloud.findings import Finding, Report, Severity
 from polycloud.migration import analyse
 from polycloud.migration.hooks import Portability, portability_of
@@ -87,10 +95,12 @@ def _registry_finding(spec: FunctionSpec, adapter: Adapter, data: Portability,
     image = spec.image_for(adapter.section)
     prefix = image.rsplit("/", 1)[0] if "/" in image else image
     return [Finding(IMAGE_REGISTRY, Severity.ERROR,
-                    f"image {image} is in a registry {adapter.title} cannot pull from without credentials",
+                    f"image {image} is in a registry {adapter.title} cannot pull from without credentials or an "
+                    "identity",
                     "image", adapter.name,
                     f"copy it to a registry the target pulls from and name it: --image-map "
-                    f"{prefix}={data.registry_example} (image_map=), or --image")]
+                    f"{prefix}={data.registry_example} (image_map=), or --image"
+                    + (f"; {data.registry_access}" if data.registry_access else ""))]
 
 
 def _analyse(source: FunctionSpec, source_provider: str | None, section: str | None, target: ProviderInput,
@@ -110,10 +120,11 @@ def _analyse(source: FunctionSpec, source_provider: str | None, section: str | N
     adapter = adapter_for(built.spec)
     built.spec = _with_settings(built.spec, adapter, target_settings)
     findings = check_spec(built.spec, [adapter]).findings
-    findings += _registry_finding(built.spec, adapter, target_data, findings)
+    if section != cls.section:  # the image moves to another cloud: can that one pull it?
+        findings += _registry_finding(built.spec, adapter, target_data, findings)
     rows = analyse.rows(source, section, built, cls.section, adapter, findings, target_data, source_data,
                         fit=options.fit)
-    report = PortabilityReport(source_provider, cls.name, source.name, rows)
+    report = PortabilityReport(source_provider, cls.name, source.name, rows, spec=built.spec)
     report.todo = todo_list(source, source_provider, built, cls.name, rows, source_data, target_data)
     return _Analysis(report, built, adapter, source_data, target_data)
 
@@ -175,14 +186,21 @@ def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
     report, spec, adapter = analysis.report, analysis.target.spec, analysis.adapter
     if report.ok:
         live = adapter.read(spec.name)
-        if live is not None and not replace:
+        # One polycloud made is replaced only with ``replace``; one it did not make is refused by the deploy
+        # unless the target adapter is told to adopt it (``--target-set adopt=true``), itself an explicit takeover.
+        if live is not None and live.owned and not replace:
             report.rows.insert(0, Row("name", Status.REFUSED, imported.spec.name, spec.name, TARGET_EXISTS,
                                       f"{adapter.title} already has a function {spec.name}; a migration never "
                                       "replaces one silently. Fix: replace=True (--replace) to update it with the "
                                       "source's configuration, or new_name= (--name) for another name"))
     if not report.ok:
         raise MigrationRefusedError(report)
-    deployment = deploy(spec, adapter, dry_run=dry_run)
+    try:
+        deployment = deploy(spec, adapter, dry_run=dry_run)
+    except OwnershipError as exc:  # the target's adopt is given as a target setting in a migration
+        exc.message = exc.message.replace(_ADOPT_HINT, _MIGRATE_ADOPT_HINT)
+        raise
+    deployment.notes = [note.replace(_ADOPT_HINT, _MIGRATE_ADOPT_HINT) for note in deployment.notes]
     deployment.notes += [f"source {source_cls.name}: {note}" for note in imported.notes
                          if f"source {source_cls.name}: {note}" not in deployment.notes]
     report.deployment = deployment.to_dict()

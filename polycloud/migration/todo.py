@@ -49,6 +49,7 @@ def todo_list(source: FunctionSpec, source_provider: str | None, target: Target,
     if any(a.field == "architecture" for a in target.adjustments):
         items.append(TodoItem("image", f"make sure {spec.image} is built for linux/amd64 (the source ran "
                               f"{source.architecture})"))
+    items += [TodoItem("identity", grant) for grant in target_data.grants(spec)]
     reader = target_data.secret_reader(spec)
     for name, ref in spec.secrets.items():
         reference = ref.set_sections().get(target.section)

@@ -26,15 +26,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from polycloud.errors import PolycloudError
+from polycloud.testing._http import CONTROL
 
-__all__ = ["ENV_DIR", "HOST", "STATE_FILE", "SandboxServerError", "ServerInfo", "ServerStatus", "server_status",
-           "start_server", "state_dir", "stop_server", "write_state"]
+__all__ = ["ENV_DIR", "HOST", "STATE_FILE", "SandboxServerError", "ServerInfo", "ServerStatus", "reset_server",
+           "server_status", "start_server", "state_dir", "stop_server", "write_state"]
 
 ENV_DIR = "POLYCLOUD_SANDBOX_DIR"
 HOST = "127.0.0.1"
 STATE_FILE = "server.json"
 LOG_FILE = "server.log"
-_CONTROL = "/_polycloud/sandbox"  # polycloud.testing._http.CONTROL (not imported: it is not needed here)
 _POLL = 0.05
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
@@ -52,11 +52,13 @@ class ServerInfo:
     state_dir: Path
     log: str = ""
     started_at: str = ""
+    latency_ms: int = 0
+    """How late every API call answers (``start --latency-ms``)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape (``polycloud sandbox status --format json``)."""
         return {"pid": self.pid, "endpoints": dict(self.endpoints), "state_dir": str(self.state_dir),
-                "log": self.log, "started_at": self.started_at}
+                "log": self.log, "started_at": self.started_at, "latency_ms": self.latency_ms}
 
 
 @dataclass(frozen=True)
@@ -130,7 +132,7 @@ def _alive(pid: int) -> bool:
 def _answers_as(url: str, pid: int, timeout: float = 2.0) -> bool:
     """The fake at ``url`` answers its health path with ``pid``."""
     try:
-        with urllib.request.urlopen(url + _CONTROL, timeout=timeout) as answer:  # noqa: S310 - loopback
+        with urllib.request.urlopen(url + CONTROL, timeout=timeout) as answer:  # noqa: S310 - loopback
             return bool(json.loads(answer.read()).get("pid") == pid)
     except (OSError, ValueError):
         return False
@@ -162,7 +164,8 @@ def _is_sandbox_process(pid: int, state: Mapping[str, Any]) -> bool:
 
 def _info(directory: Path, state: Mapping[str, Any]) -> ServerInfo:
     return ServerInfo(pid=state["pid"], endpoints=dict(state["endpoints"]), state_dir=directory,
-                      log=str(state.get("log", "")), started_at=str(state.get("started_at", "")))
+                      log=str(state.get("log", "")), started_at=str(state.get("started_at", "")),
+                      latency_ms=int(state.get("latency_ms") or 0))
 
 
 def server_status(directory: Path | None = None) -> ServerStatus:
@@ -204,11 +207,13 @@ def _log_tail(directory: Path, lines: int = 15) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
-def start_server(directory: Path | None = None, *, ports: Mapping[str, int] | None = None,
+def start_server(directory: Path | None = None, *, ports: Mapping[str, int] | None = None, latency_ms: float = 0,
                  timeout: float = 30.0) -> tuple[ServerInfo, bool]:
     """Start the sandbox server in the background unless one runs; returns it and whether it was started now.
 
-    ``ports``: ``{"aws": 4566, ...}``; a missing or 0 port is any free one. Waits until every fake answers.
+    ``ports``: ``{"aws": 4566, ...}``; a missing or 0 port is any free one. ``latency_ms``: every API call
+    answers that much later (for benchmarks). Waits until every fake answers. A running server is returned
+    as it is, whatever it was started with.
 
     Raises:
         SandboxServerError: the server exited or did not answer within ``timeout`` seconds (it is stopped).
@@ -222,7 +227,9 @@ def start_server(directory: Path | None = None, *, ports: Mapping[str, int] | No
         command = [sys.executable, "-m", "polycloud.testing.server", "--state-dir", str(directory)]
         for cloud, port in (ports or {}).items():
             command += [f"--{cloud}-port", str(int(port))]
-        with open(directory / LOG_FILE, "ab") as log:
+        if latency_ms > 0:
+            command += ["--latency-ms", f"{latency_ms:g}"]
+        with open(directory / LOG_FILE, "wb") as log:  # this run's log only
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True, close_fds=True)
         _children[process.pid] = process
@@ -261,8 +268,18 @@ def stop_server(directory: Path | None = None, *, timeout: float = 10.0) -> int 
         return pid
 
 
+def reset_server(server: ServerInfo) -> None:
+    """Empty every fake of the running ``server`` (moto's own reset; the fakes' ``CONTROL/reset``)."""
+    for key, url in server.endpoints.items():
+        path = "/moto-api/reset" if key == "aws-lambda" else CONTROL + "/reset"
+        request = urllib.request.Request(url + path, data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback
+            pass
+
+
 def _end(pid: int, *, timeout: float) -> None:
-    for signum, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
+    kill = getattr(signal, "SIGKILL", signal.SIGTERM)  # Windows has no SIGKILL
+    for signum, wait in ((signal.SIGTERM, timeout), (kill, 5.0)):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signum)
         deadline = time.monotonic() + wait

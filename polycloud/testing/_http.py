@@ -5,7 +5,8 @@ request -> response core the ``responses`` front end drives) and writes its ``Fa
 dropped-connection fault closes the socket without an answer. Requests are served one at a time per fake
 (a lock), as the in-process fakes assume. Two control paths, under ``CONTROL``, answer the sandbox's own
 tooling: ``GET`` health (which process serves, for ``polycloud sandbox status``) and ``POST .../reset``
-(a fresh, empty fake). Importing this module imports no SDK and no werkzeug.
+(a fresh, empty fake). ``Delayed`` adds a fixed latency to every other request (a benchmark's stand-in
+for a real control plane's round trip). Importing this module imports no SDK and no werkzeug.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ import json
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
 from polycloud.testing.fakes import FakeRequest, FakeResponse, FakeService, Fault
 
-__all__ = ["CONTROL", "FakeServiceApp"]
+__all__ = ["CONTROL", "FakeServiceApp", "Delayed"]
 
 CONTROL = "/_polycloud/sandbox"
 """Path of the health answer; ``CONTROL + "/reset"`` empties the fake."""
@@ -65,6 +67,21 @@ class FakeServiceApp:
             headers = {} if answer.retry_after is None else {"Retry-After": f"{answer.retry_after:g}"}
             answer = FakeResponse(answer.status, answer.body or self.fake.fault_body(answer.status), headers)
         return _send(start_response, answer)
+
+
+class Delayed:
+    """WSGI middleware: wait ``seconds`` before ``app`` answers (not for ``CONTROL`` paths). Requests wait in
+    parallel, as calls to a real service do, so bounded parallelism in a client shows."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]], seconds: float) -> None:
+        self.app = app
+        self.seconds = seconds
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        """Wait, then pass the request on."""
+        if not str(environ.get("PATH_INFO") or "").startswith(CONTROL):
+            time.sleep(self.seconds)
+        return self.app(environ, start_response)
 
 
 def _fake_request(environ: dict[str, Any], method: str, path: str) -> FakeRequest:

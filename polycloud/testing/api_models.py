@@ -10,7 +10,9 @@ not know. These checkers apply the published models to a request before it is se
   reference's constraints: ``min``/``max`` on lengths, counts and values, ``pattern``, ``enum``), plus
   botocore's own parameter validation (types, required members);
 - ``arm_violations``: an ARM body against an ``azure.mgmt.web.models`` model: unknown properties,
-  read-only properties, value types (integers are 32-bit), documented enum values, required properties;
+  read-only properties, value types (integers are 32-bit), documented enum values, required properties
+  (azure-mgmt-web 11's models, generated from TypeSpec, carry no lengths, ranges or patterns), and
+  ``arm_path_violations`` for the subscription and resource group of a request's path (the REST reference's);
 - ``cloud_run_violations``: a Cloud Run v2 Service (proto JSON) parsed by ``google.cloud.run_v2.Service``
   and checked by the fake Cloud Run's server rules (``_gcp_rules``).
 
@@ -31,7 +33,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-__all__ = ["CapturedRequest", "RequestRecorder", "arm_violations", "botocore_violations", "cloud_run_violations"]
+__all__ = ["CapturedRequest", "RequestRecorder", "arm_path_violations", "arm_violations", "botocore_violations",
+           "cloud_run_violations"]
 
 
 # -- AWS: botocore service models -------------------------------------------------------------------
@@ -178,6 +181,33 @@ def arm_violations(model: str, body: Any) -> list[str]:
     return found
 
 
+_ARM_PATH = re.compile(r"/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)/.*", re.IGNORECASE)
+_RESOURCE_GROUP = re.compile(r"[-\w._()]+[^.]")
+_GUID = re.compile(r"[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_RESOURCE_GROUP_MAX = 90
+
+
+def arm_path_violations(path: str) -> list[str]:
+    """What Microsoft.Web's REST API reference says is wrong with a request path's subscription and resource
+    group: the subscription is a GUID, the resource group at most 90 characters matching ``^[-\\w\\._\\(\\)]+[^\\.]$``
+    (https://learn.microsoft.com/rest/api/appservice/web-apps/create-or-update, URI parameters; the
+    TypeSpec-generated azure-mgmt-web 11 no longer checks them). ``path`` is as sent (percent-encoded).
+    """
+    from urllib.parse import unquote
+
+    match = _ARM_PATH.fullmatch(path)
+    if match is None:
+        return []
+    found = []
+    subscription, group = unquote(match["subscription"]), unquote(match["group"])
+    if not _GUID.fullmatch(subscription):
+        found.append(f"subscriptionId {subscription!r} is not a GUID")
+    if len(group) > _RESOURCE_GROUP_MAX or not _RESOURCE_GROUP.fullmatch(group):
+        found.append(f"resourceGroupName {group!r} is not at most {_RESOURCE_GROUP_MAX} characters matching "
+                     f"^[-\\w\\._\\(\\)]+[^\\.]$")
+    return found
+
+
 _INT32 = (-(2**31), 2**31 - 1)
 """Microsoft.Web's integers are 32-bit (``format: int32`` in its REST API specification; ``int?`` in the .NET
 SDK, e.g. https://learn.microsoft.com/dotnet/api/azure.resourcemanager.appservice.siteconfigdata.minimumelasticinstancecount);
@@ -197,8 +227,7 @@ def _model_fields(cls: type) -> dict[str, tuple[Any, bool]]:
 
 
 def _is_model(kind: Any) -> bool:
-    return isinstance(kind, type) and hasattr(kind, "_attr_to_rest_field") or (
-        isinstance(kind, type) and hasattr(kind, "_is_model"))
+    return isinstance(kind, type) and hasattr(kind, "_is_model")
 
 
 def _check_model(cls: type, body: Any, path: str, found: list[str]) -> None:

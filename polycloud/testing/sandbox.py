@@ -15,10 +15,8 @@ afterwards.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -28,6 +26,7 @@ from polycloud.testing._daemon import (
     SandboxServerError,
     ServerInfo,
     ServerStatus,
+    reset_server,
     server_status,
     start_server,
     state_dir,
@@ -150,11 +149,7 @@ class Sandbox:
         if self.server is None:
             reset()
             return
-        for key, url in self.server.endpoints.items():
-            path = "/moto-api/reset" if key == "aws-lambda" else "/_polycloud/sandbox/reset"
-            request = urllib.request.Request(url + path, data=b"", method="POST")
-            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
-                json.loads(answer.read() or b"{}")
+        reset_server(self.server)
 
 
 def open_sandbox(*, server: bool | None = None) -> Sandbox:

@@ -37,15 +37,18 @@ _log = logging.getLogger("polycloud.testing.server")
 _WATCH_SECONDS = 0.5
 
 
-def serve(state_dir: Path, *, aws_port: int = 0, azure_port: int = 0, gcp_port: int = 0,
+def serve(state_dir: Path, *, aws_port: int = 0, azure_port: int = 0, gcp_port: int = 0, latency: float = 0.0,
           stop: threading.Event | None = None) -> None:
-    """Serve the three fakes until ``stop`` is set or the state file stops naming this process."""
+    """Serve the three fakes until ``stop`` is set or the state file stops naming this process.
+
+    ``latency``: seconds every API call waits before its answer (0: none)."""
     stop = stop or threading.Event()
     with contextlib.ExitStack() as stack:
-        endpoints = {"aws-lambda": stack.enter_context(_moto(aws_port)),
-                     "azure-functions": stack.enter_context(_serving(azure_port, "azure-functions", _arm)),
-                     "gcp-cloud-run": stack.enter_context(_serving(gcp_port, "gcp-cloud-run", _cloud_run))}
+        endpoints = {"aws-lambda": stack.enter_context(_moto(aws_port, latency)),
+                     "azure-functions": stack.enter_context(_serving(azure_port, "azure-functions", _arm, latency)),
+                     "gcp-cloud-run": stack.enter_context(_serving(gcp_port, "gcp-cloud-run", _cloud_run, latency))}
         state = {"pid": os.getpid(), "endpoints": endpoints, "log": str(state_dir / "server.log"),
+                 "latency_ms": round(latency * 1000),
                  "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
         write_state(state_dir, state)
         _log.info("sandbox serving %s", json.dumps(endpoints))
@@ -69,18 +72,17 @@ def _still_mine(path: Path) -> bool:
 
 
 @contextlib.contextmanager
-def _moto(port: int) -> Iterator[str]:
+def _moto(port: int, latency: float) -> Iterator[str]:
     """moto's server app (what ``ThreadedMotoServer`` serves), extended, with Lambda's Docker use off.
 
     Served by ``_serving`` rather than ``ThreadedMotoServer``, whose thread dies unseen on a taken port
     while ``start()`` waits forever."""
-    from moto.moto_server.threaded_moto_server import MotoRequestHandler
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
     from polycloud.testing.aws import extend_moto
 
     extend_moto()
-    with _serving(port, "aws-lambda", lambda _: DomainDispatcherApplication(create_backend_app),
+    with _serving(port, "aws-lambda", lambda _: DomainDispatcherApplication(create_backend_app), latency,
                   request_handler=MotoRequestHandler) as url:
         config = json.dumps({"lambda": {"use_docker": False}}).encode()
         request = urllib.request.Request(f"{url}/moto-api/config", data=config, method="POST",
@@ -105,15 +107,19 @@ def _cloud_run(base_url: str) -> Any:
 
 
 @contextlib.contextmanager
-def _serving(port: int, name: str, app_for: Callable[[str], Any], **options: Any) -> Iterator[str]:
-    """A threaded werkzeug server on loopback serving ``app_for(its base URL)`` until the block ends.
+def _serving(port: int, name: str, app_for: Callable[[str], Any], latency: float,
+             **options: Any) -> Iterator[str]:
+    """A threaded werkzeug server on loopback serving ``app_for(its base URL)`` (each answer ``latency``
+    seconds late) until the block ends.
 
     A taken port fails here, in the main thread (werkzeug says which port and exits)."""
     from werkzeug.serving import make_server
 
+    from polycloud.testing._http import Delayed
+
     server = make_server(HOST, port, _not_ready, threaded=True, **options)
     url = f"http://{HOST}:{server.server_port}"
-    server.app = app_for(url)
+    server.app = Delayed(app_for(url), latency) if latency > 0 else app_for(url)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"sandbox-{name}",
                               daemon=True)
     thread.start()
@@ -136,6 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--state-dir", required=True, type=Path)
     for cloud in ("aws", "azure", "gcp"):
         parser.add_argument(f"--{cloud}-port", type=int, default=0, help="0: a free port")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="every API call answers this much later")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -143,7 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     args.state_dir.mkdir(parents=True, exist_ok=True)
-    serve(args.state_dir, aws_port=args.aws_port, azure_port=args.azure_port, gcp_port=args.gcp_port, stop=stop)
+    serve(args.state_dir, aws_port=args.aws_port, azure_port=args.azure_port, gcp_port=args.gcp_port,
+          latency=max(args.latency_ms, 0.0) / 1000, stop=stop)
     return 0
 
 

@@ -91,6 +91,14 @@ def test_the_fake_refuses_a_new_role_as_lambda_does(aws: dict[str, Any]) -> None
         with pytest.raises(aws["client"].exceptions.InvalidParameterValueException, match=NOT_ASSUMABLE):
             aws["client"].create_function(**create)
         assert aws["client"].create_function(**create)["FunctionName"] == "f"
+    with moto_behaviour(role_propagation_seconds=600):  # or for a time
+        arn = aws["iam_client"].create_role(RoleName="slow", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        in_vpc = {**create, "FunctionName": "g", "Role": arn,
+                  "VpcConfig": {"SubnetIds": ["subnet-a"], "SecurityGroupIds": ["sg-a"]}}
+        with pytest.raises(aws["client"].exceptions.InvalidParameterValueException,
+                           match="does not have permissions to call CreateNetworkInterface on EC2"):
+            aws["client"].create_function(**in_vpc)
+    assert aws["client"].create_function(**in_vpc)["FunctionName"] == "g"  # the time has passed
 
 
 # -- item 3: reserved concurrency on a low-quota account -------------------------------------------------------
@@ -103,6 +111,16 @@ def test_reserved_concurrency_beyond_a_low_quota_is_refused_before_any_write(
     assert "concurrency.max_instances 25" in message and "quota is 10" in message
     assert "remove concurrency.max_instances" in message and "quota" in message
     assert caught.value.changed == []
+    assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
+
+
+def test_the_quota_is_read_at_plan_time_so_plan_and_dry_run_refuse_too(
+        aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
+    with moto_behaviour(concurrency_quota=10):
+        for attempt in (lambda: plan(make_spec(), "aws", **adapter_settings),
+                        lambda: deploy(make_spec(), "aws", dry_run=True, **adapter_settings)):
+            with pytest.raises(RefusedError, match="quota is 10"):
+                attempt()
     assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
 
 
@@ -217,3 +235,20 @@ def test_a_json_answer_cut_short_is_a_provider_error_with_changed(
     assert caught.value.changed[-1] == changed_last
     assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action in ("created", "updated")
     assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action == "unchanged"
+
+
+# -- item 10 (the fake side is tests/aws/test_stock_endpoints.py): LocalStack's answer for what it lacks ------------
+def test_an_operation_an_emulator_lacks_is_read_as_absent_once(aws: dict[str, Any],
+                                                               adapter_settings: dict[str, Any]) -> None:
+    from polycloud import export
+
+    deploy(make_spec(), "aws", **adapter_settings)
+    faults = aws["faults"]
+    faults.calls.clear()
+    # LocalStack: 501 InternalFailure (https://github.com/localstack/localstack/pull/12547)
+    faults.inject(1, status=501, code="InternalFailure", operation="ListProvisionedConcurrencyConfigs")
+    imported = export("orders", "aws", **adapter_settings)
+    assert faults.calls.count("ListProvisionedConcurrencyConfigs") == 1  # not retried
+    assert any("does not implement ListProvisionedConcurrencyConfigs" in note and "extend_moto()" in note
+               for note in imported.notes)
+    assert imported.spec == make_spec()

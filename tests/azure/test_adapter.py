@@ -395,7 +395,7 @@ class FaultAt(FakeArmWeb):
         return super().handle(request)
 
 
-@pytest.mark.parametrize("at", range(10))  # a create makes 10 calls
+@pytest.mark.parametrize("at", range(11))  # a create makes 11 calls (checknameavailability included)
 @pytest.mark.parametrize("fault", sorted(FAULTS))
 def test_a_fault_anywhere_in_a_create_converges(spec: FunctionSpec, at: int, fault: str) -> None:
     arm = FaultAt(at, FAULTS[fault])

@@ -41,7 +41,7 @@ def test_an_http_image_is_information_that_says_what_applies(adapter: AzureFunct
     found = [f for f in adapter.check(spec) if f.rule == "azure-http-image"]
     assert [(f.severity, f.path) for f in found] == [(Severity.INFO, "image_contract")]
     message = found[0].message
-    assert "not enforced: timeout 300 s" in message and "per_instance 8" in message
+    assert "timeout (300 s) and concurrency.per_instance (8) are not enforced" in message
     assert "mcr.microsoft.com/azure-functions/base:4" in (found[0].hint or "")
     assert "azure-http-image" in {rule.id for rule in RULES}  # documented in docs/rules.md
     effects = http_image_effects(spec)  # the same decision, as data for a migration report
@@ -130,6 +130,25 @@ def test_a_name_taken_elsewhere_is_refused_at_plan_time(adapter: AzureFunctionsA
         assert caught.value.changed == []
     assert writes(fake) == []
     assert fake.plan(RG, f"{spec.name}-plan") is None
+
+
+def test_a_role_without_the_name_check_still_plans(adapter: AzureFunctionsAdapter, spec: FunctionSpec,
+                                                   fake: FakeArmWeb) -> None:
+    # checknameavailability is a subscription-level action; a resource-group-scoped role may get 403 for it
+    fake.fail_when(lambda r: r.path.lower().endswith("/checknameavailability"), Fault(status=403), count=9)
+    assert plan(spec, adapter).action == "created"
+    assert deploy(spec, adapter).action == "created"
+
+
+def test_without_the_name_check_a_taken_name_still_leaves_no_plan(adapter: AzureFunctionsAdapter,
+                                                                  spec: FunctionSpec, fake: FakeArmWeb) -> None:
+    fake.take_site_name(spec.name)
+    fake.fail_when(lambda r: r.path.lower().endswith("/checknameavailability"), Fault(status=403), count=9)
+    with pytest.raises(RefusedError) as caught:
+        deploy(spec, adapter)  # planned without the check; the site PUT meets the taken name
+    assert caught.value.changed[0] == "created App Service plan contract-fn-plan"
+    assert caught.value.changed[1].startswith("deleted App Service plan contract-fn-plan again")
+    assert fake.plan(RG, "contract-fn-plan") is None
 
 
 class TakenDuringDeploy(FakeArmWeb):

@@ -84,6 +84,6 @@ def test_a_migrate_refusal_names_target_set(aws_source: None, capsys: pytest.Cap
 def test_a_migrate_dry_run_note_names_target_set(aws_source: None, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
     assert main(migrate_args("--dry-run", "--format", "json")) == 0
-    notes = json.loads(capsys.readouterr().out)["notes"]
+    notes = json.loads(capsys.readouterr().out)["deployment"]["notes"]
     assert any(NEEDS_ADOPT in note and "(CLI: --target-set adopt=true)" in note for note in notes), notes
     assert not any("(CLI: --set adopt=true)" in note for note in notes)

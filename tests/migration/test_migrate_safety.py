@@ -128,7 +128,7 @@ def test_cli_secrets_file_and_overrides(cli: Cli, deployed_worker: Callable[[str
     name = deployed_worker("aws")
     secrets = tmp_path / "secrets.yaml"
     secrets.write_text(f"DB_PASSWORD: {SECRET['azure']}\n", encoding="utf-8")
-    flags = [f for f in migration_flags("aws", "azure") if not f.startswith("DB_PASSWORD=") and f != "--secret"]
+    flags = [f for f in migration_flags("aws", "azure") if not f.startswith("--secret=")]
     ran = cli("migrate", name, "--from", "aws", "--to", "azure", "--sandbox", "--secrets-file", str(secrets),
               "--override", "memory=6GiB", "--override", "concurrency.max_instances=20", *source_flags("aws"), *flags)
     assert ran.code == 0, ran.out + ran.err
@@ -142,3 +142,25 @@ def test_cli_secrets_file_and_overrides(cli: Cli, deployed_worker: Callable[[str
 def test_cli_refuses_a_bad_target_setting(cli: Cli) -> None:
     ran = cli("migrate", "x", "--from", "aws", "--to", "gcp", "--target-setting", "nonsense=1")
     assert ran.code == 2 and "providers.gcp has no such setting" in ran.err
+
+
+def test_cli_dry_run_shows_the_report_and_the_plan(cli: Cli, deployed_worker: Callable[[str], str]) -> None:
+    name = deployed_worker("azure")
+    ran = cli("migrate", name, "--from", "azure", "--to", "aws", "--sandbox", "--dry-run", *source_flags("azure"),
+              *migration_flags("azure", "aws"))
+    assert ran.code == 0, ran.err
+    assert f"{name}: azure-functions -> aws-lambda" in ran.out
+    assert f"migrate aws-lambda {name}: created (dry run)" in ran.out
+    assert "to do:" in ran.out
+    export_ran = cli("export", name, "-p", "aws", "--sandbox", "--region", "us-east-1")
+    assert export_ran.code != 0 and "does not exist" in export_ran.err  # nothing was written on Lambda
+
+
+def test_cli_list_settings_work_as_target_set_too(cli: Cli, deployed_worker: Callable[[str], str]) -> None:
+    name = deployed_worker("gcp")
+    flags = [f for f in migration_flags("gcp", "aws") if "subnet_ids=" not in f and "security_group_ids=" not in f]
+    ran = cli("migrate", name, "--from", "gcp", "--to", "aws", "--sandbox", "-f", "json", *source_flags("gcp"),
+              *flags, "--target-set", "subnet_ids=subnet-0c,subnet-0d", "--target-set", "security_group_ids=sg-02")
+    assert ran.code == 0, ran.out + ran.err
+    on_lambda = cli("export", name, "-p", "aws", "--sandbox", "--region", "us-east-1", "-f", "json")
+    assert '"subnet-0c"' in on_lambda.out and '"subnet-0d"' in on_lambda.out and '"sg-02"' in on_lambda.out

@@ -13,9 +13,10 @@ from polycloud import FunctionSpec, portability
 from polycloud.cli import main
 
 NEAR_LIMITS = {"name": "batch", "image": "europe-docker.pkg.dev/acme/apps/batch:1", "memory": "8GiB",
-               "timeout": "45m", "network": {"ingress": "internal"}, "providers": {"gcp": {"project": "acme", "region": "europe-west1"}}}
+               "timeout": "45m", "network": {"ingress": "internal"},
+               "providers": {"gcp": {"project": "acme", "region": "europe-west1"}}}
 AZURE_PLACE = {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg",
-               "location": "westeurope"}
+               "location": "westeurope", "registry_managed_identity": True}
 
 
 @pytest.fixture
@@ -100,7 +101,7 @@ def test_lost_values_are_never_exact() -> None:
     spec = FunctionSpec.model_validate({
         "name": "w", "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/w:1", "ephemeral_storage": "2GiB",
         "tags": {"Team": "Orders"}, "network": {"ingress": "none"},
-        "concurrency": {"max_instances": 10, "per_instance": 8}, "providers": {"aws": {"region": "us-east-1"}}})
+        "concurrency": {"max_instances": 10, "per_instance": 8}})  # a neutral spec, written for no provider
     to_gcp = portability(spec, "gcp", providers={"project": "p", "region": "r"}, image="gcr.io/p/w:1")
     assert to_gcp.row("ephemeral_storage").status.value == "dropped"
     tag = to_gcp.row("tags.Team")

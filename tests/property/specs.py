@@ -123,6 +123,8 @@ def _common(draw: st.DrawFn, name: st.SearchStrategy[str], image: st.SearchStrat
 _AWS_TAG_CHARS = _ALNUM + " _.:/=+-@"
 _SPACES = "\t\n\x0b\x0c\r\x1c\x85\u00a0\u2028\u3000"
 """What Python's ``\\s`` calls white space: control characters among them, separators too."""
+_SPACED_TAGS = st.dictionaries(st.text(_AWS_TAG_CHARS + _SPACES, min_size=1, max_size=6),
+                               st.text(_AWS_TAG_CHARS + _SPACES, max_size=6), min_size=1, max_size=3)
 
 
 @st.composite
@@ -141,8 +143,9 @@ def aws_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
         "concurrency": draw(concurrency(900, weighted((9, st.just(1)), (1, st.integers(2, 10))))),
         "network": draw(network(vpc)),
         "environment": draw(environment()),
-        "tags": draw(tags(weighted((3, sized(_AWS_TAG_CHARS, 1, 128)), (1, tag_text.filter(bool))),
-                          weighted((3, sized(_ALNUM + " ", 0, 256)), (1, tag_text)), 50)),
+        "tags": draw(weighted((4, tags(weighted((3, sized(_AWS_TAG_CHARS, 1, 128)), (1, tag_text.filter(bool))),
+                                       weighted((3, sized(_ALNUM + " ", 0, 256)), (1, tag_text)), 50)),
+                              (1, _SPACED_TAGS))),
         "secrets": draw(st.dictionaries(sized(_LOWER.upper() + "_", 2, 20, first=_LOWER.upper()), st.builds(
             lambda s: {"aws": f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{s}-AbCdEf"},
             sized(_ALNUM, 1, 20)), max_size=2)),
@@ -157,9 +160,11 @@ def aws_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
     }
     if vpc:
         ids = st.integers(0, 2**32 - 1)
-        aws["subnet_ids"] = draw(st.lists(ids.map(lambda n: f"subnet-{n:08x}"), min_size=1, max_size=16, unique=True))
-        aws["security_group_ids"] = draw(st.lists(ids.map(lambda n: f"sg-{n:08x}"), min_size=1, max_size=5,
-                                                  unique=True))
+        odd = st.sampled_from(["subnet-ABC", "my-subnet", "subnet_1", "sg-1", "SG-1", "sg-a.b", " subnet-1"])
+        aws["subnet_ids"] = draw(st.lists(weighted((9, ids.map(lambda n: f"subnet-{n:08x}")), (1, odd)),
+                                          min_size=1, max_size=16, unique=True))
+        aws["security_group_ids"] = draw(st.lists(weighted((9, ids.map(lambda n: f"sg-{n:08x}")), (1, odd)),
+                                                  min_size=1, max_size=5, unique=True))
     if draw(st.booleans()):
         aws["image"] = f"{ECR}/other@sha256:{'a' * 64}"
     doc["providers"] = {"aws": aws}
@@ -198,7 +203,8 @@ def azure_specs(draw: st.DrawFn, name: str | None = None) -> dict[str, Any]:
     })
     azure: dict[str, Any] = {
         "subscription_id": "00000000-0000-0000-0000-000000000000",
-        "resource_group": draw(st.sampled_from(["rg", "rg-app_1.(x)", "r" * 90])),
+        "resource_group": draw(weighted((9, st.sampled_from(["rg", "rg-app_1.(x)", "r" * 90])),
+                                        (1, st.sampled_from(["rg.", "r" * 91, "rg x", "rg/x"])))),
         "location": draw(st.sampled_from(["westeurope", "West Europe", "eastus2"])),
         "plan": plan,
         "plan_name": draw(st.one_of(st.none(), sized(_ALNUM + "-", 1, 60))),

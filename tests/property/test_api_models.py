@@ -18,16 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polycloud import FunctionSpec, PolycloudError, RefusedError, deploy, registry, validate
-from polycloud.testing.api_models import RequestRecorder, arm_violations, botocore_violations, cloud_run_violations
+from polycloud.testing.api_models import (
+    RequestRecorder,
+    arm_path_violations,
+    arm_violations,
+    botocore_violations,
+    cloud_run_violations,
+)
 from tests.property.specs import aws_specs, azure_specs, gcp_specs
 
 if TYPE_CHECKING:
@@ -71,23 +79,79 @@ def two_valid(draw: st.DrawFn, specs: Callable[..., st.SearchStrategy[dict[str, 
     return first, second
 
 
-def _deploy_both(specs: tuple[FunctionSpec, FunctionSpec], provider: str, settings: dict[str, Any]) -> list[str]:
-    """Deploy the create and then the update; what went wrong, as text (empty: both succeeded)."""
-    failures = []
+# -- bugs the property found, until fixed ---------------------------------------------------------------
+
+_INT32_MAX = 2**31 - 1
+_LAMBDA_ALIAS = re.compile(r"(?!^[0-9]+$)[a-zA-Z0-9_-]{1,128}")
+_ARM_RESOURCE_GROUP = re.compile(r"[-\w._()]+[^.]")
+
+
+def _aws(spec: FunctionSpec) -> Any:
+    return spec.providers.aws
+
+
+def _control_space(text: str) -> bool:
+    """White space to Python's ``\\s`` that is not a Unicode separator (``\\p{Z}``): tab, newline, ..."""
+    return any(c.isspace() and not unicodedata.category(c).startswith("Z") for c in text)
+
+
+KNOWN_BUGS: dict[str, dict[str, Callable[[FunctionSpec], bool]]] = {
+    "aws-lambda": {
+        "aws-alias": lambda s: not _LAMBDA_ALIAS.fullmatch(_aws(s).alias),
+        "aws-tag": lambda s: any(_control_space(k + v) for k, v in s.tags.items()),
+        "aws-vpc-ids": lambda s: s.network.egress == "vpc" and not (
+            all(re.fullmatch(r"subnet-[0-9a-z]*", i) for i in _aws(s).subnet_ids)
+            and all(re.fullmatch(r"sg-[0-9a-zA-Z]*", i) for i in _aws(s).security_group_ids)),
+    },
+    "azure-functions": {
+        "azure-resource-group": lambda s: not (len(s.providers.azure.resource_group) <= 90 and _ARM_RESOURCE_GROUP
+                                               .fullmatch(s.providers.azure.resource_group)),
+        "azure-min-instances-int32": lambda s: s.concurrency.min_instances > _INT32_MAX,
+    },
+    "gcp-cloud-run": {
+        "gcp-instances-int32": lambda s: max(s.concurrency.min_instances, s.concurrency.max_instances or 0)
+        > _INT32_MAX,
+    },
+}
+"""Specs that trigger a violation the property found and ``FOUND`` pins (each there as a strict xfail, by the
+same name): the property skips them so it stays strict about every other violation. When a fix makes a
+``FOUND`` case pass, delete its entry here and its mark there."""
+
+
+def _known_bugs(provider: str, specs: tuple[FunctionSpec, ...]) -> list[str]:
+    return [name for name, hit in KNOWN_BUGS[provider].items() if any(hit(spec) for spec in specs)]
+
+
+@dataclass
+class Deploys:
+    """What deploying the create and then the update did."""
+
+    failures: list[str] = field(default_factory=list)
+    """What went wrong, as text: a spec validate accepts must deploy."""
+    refused: str | None = None
+    """A refusal, before any write, of what the account holds (a quota, a name taken elsewhere): not the
+    spec's fault, so not a failure; nothing more is deployed."""
+
+
+def _deploy_both(specs: tuple[FunctionSpec, FunctionSpec], provider: str, settings: dict[str, Any]) -> Deploys:
+    """Deploy the create and then the update, stopping at the first that does not succeed."""
+    result = Deploys()
     for spec in specs:
         try:
             deploy(spec, provider, **settings)
         except RefusedError as exc:
-            if exc.changed:  # a refusal of what the account holds is fine, before any write
-                failures.append(f"deploy refused a spec validate accepts after writing: {exc}")
+            if exc.changed:
+                result.failures.append(f"deploy refused a spec validate accepts after writing: {exc}")
+            else:
+                result.refused = str(exc)
             break
         except PolycloudError as exc:
-            failures.append(f"deploy failed on a spec validate accepts: {type(exc).__name__}: {exc}")
+            result.failures.append(f"deploy failed on a spec validate accepts: {type(exc).__name__}: {exc}")
             break
         except Exception as exc:  # a traceback for the user: the worst way to refuse a valid spec
-            failures.append(f"deploy crashed on a spec validate accepts: {type(exc).__name__}: {exc}")
+            result.failures.append(f"deploy crashed on a spec validate accepts: {type(exc).__name__}: {exc}")
             break
-    return failures
+    return result
 
 
 # -- AWS Lambda (moto) ---------------------------------------------------------------------------------
@@ -119,16 +183,25 @@ def _fresh_account(moto: MotoLambda, recorder: RequestRecorder, specs: tuple[Fun
     recorder.requests.clear()
 
 
-@PROPERTY
+def aws_problems(specs: tuple[FunctionSpec, ...], moto: MotoLambda, recorder: RequestRecorder) -> list[str]:
+    """Deploy ``specs`` in turn on a fresh moto account; every request that breaks botocore's model, and
+    every failed deploy."""
+    _fresh_account(moto, recorder, specs)
+    deploys = _deploy_both(specs, "aws-lambda", moto.settings())
+    problems = recorder.violations() + deploys.failures
+    missing = {"CreateFunction", "PublishVersion", "CreateAlias"} - set(recorder.operations())
+    if not problems and deploys.refused is None and missing:
+        problems.append(f"the deploy never sent {sorted(missing)}")
+    return problems
+
+
+@settings(PROPERTY, max_examples=60)
 @given(specs=two_valid(aws_specs, "aws-lambda"))
 def test_every_lambda_and_iam_request_fits_botocore_model(
         specs: tuple[FunctionSpec, FunctionSpec], moto_recorded: tuple[MotoLambda, RequestRecorder]) -> None:
-    moto, recorder = moto_recorded
-    _fresh_account(moto, recorder, specs)
-    failures = _deploy_both(specs, "aws-lambda", moto.settings())
-    problems = recorder.violations() + failures
+    assume(not _known_bugs("aws-lambda", specs))
+    problems = aws_problems(specs, *moto_recorded)
     assert not problems, "\n".join(problems)
-    assert {"CreateFunction", "PublishVersion", "CreateAlias"} <= set(recorder.operations())
 
 
 # -- Azure Functions (the ARM fake) --------------------------------------------------------------------
@@ -149,50 +222,146 @@ def arm_model_for(method: str, path: str) -> str | None:
     return next((model for verb, pattern, model in _ARM_MODELS if verb == method and pattern.fullmatch(path)), None)
 
 
-@PROPERTY
-@given(two_valid(azure_specs, "azure-functions"))
-def test_every_arm_body_fits_the_azure_mgmt_web_model(specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+def azure_problems(specs: tuple[FunctionSpec, ...]) -> list[str]:
+    """Deploy ``specs`` in turn on a fresh ARM fake; every write body that breaks its azure-mgmt-web model,
+    and every failed deploy."""
     from polycloud.testing.azure import FakeArmWeb, sandbox_settings
 
     arm = FakeArmWeb(lro_polls=0)
     with arm.activate():
-        failures = _deploy_both(specs, "azure-functions", sandbox_settings(arm))
-    checked = []
+        deploys = _deploy_both(specs, "azure-functions", sandbox_settings(arm))
+    problems, checked = list(deploys.failures), []
+    paths = dict.fromkeys(request.path for request in arm.calls)
+    problems += [f"{path}: {p}" for path in paths for p in arm_path_violations(path)]
     for request in arm.writes:
         model = arm_model_for(request.method, request.path)
         if request.method in ("PUT", "PATCH") and model is None:
-            failures.append(f"{request.method} {request.path}: no model known for this write")
+            problems.append(f"{request.method} {request.path}: no model known for this write")
         elif model is not None:
             checked.append(model)
-            failures += [f"{request.method} {request.path}: {p}" for p in arm_violations(model, request.body)]
-    assert not failures, "\n".join(failures)
-    assert {"AppServicePlan", "Site"} <= set(checked)
+            problems += [f"{request.method} {request.path}: {p}" for p in arm_violations(model, request.body)]
+    if not problems and deploys.refused is None and not {"AppServicePlan", "Site"} <= set(checked):
+        problems.append(f"the deploy never sent the plan and the site (sent: {checked})")
+    return problems
+
+
+@settings(PROPERTY, max_examples=80)
+@given(two_valid(azure_specs, "azure-functions"))
+def test_every_arm_body_fits_the_azure_mgmt_web_model(specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+    assume(not _known_bugs("azure-functions", specs))
+    problems = azure_problems(specs)
+    assert not problems, "\n".join(problems)
 
 
 # -- Google Cloud Run (the Cloud Run fake) -------------------------------------------------------------
 
-@PROPERTY
-@given(two_valid(gcp_specs, "gcp-cloud-run"))
-def test_every_cloud_run_service_parses_and_passes_the_server_rules(
-        specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+def gcp_problems(specs: tuple[FunctionSpec, ...]) -> list[str]:
+    """Deploy ``specs`` in turn on a fresh Cloud Run fake; every Service the protos or the server rules
+    refuse, and every failed deploy."""
     from polycloud.testing.gcp import FakeCloudRun, sandbox_settings
     from polycloud_gcp.translate import service_body
 
     run = FakeCloudRun(lro_polls=0)
     with run.activate():
-        failures = _deploy_both(specs, "gcp-cloud-run", sandbox_settings(run))
+        deploys = _deploy_both(specs, "gcp-cloud-run", sandbox_settings(run))
+    problems = list(deploys.failures)
     services = [r for r in run.writes if re.fullmatch(r".*/services(/[^/:]+)?", r.path) and isinstance(r.body, dict)]
     for request in services:
         service_id = request.query.get("serviceId") or request.path.rsplit("/", 1)[-1]
-        failures += [f"{request.method} {request.path}: {p}" for p in cloud_run_violations(request.body, service_id)]
+        problems += [f"{request.method} {request.path}: {p}" for p in cloud_run_violations(request.body, service_id)]
     # The adapter parses the body into a run_v2.Service before sending; a body the proto refuses never
     # reaches the fake, so the create body is also checked as the adapter builds it.
     adapter = registry.load("gcp-cloud-run")()
     for spec in specs:
         body = service_body(adapter.translate(spec))
-        failures += [f"service_body({spec.name}): {p}" for p in cloud_run_violations(body, spec.name)]
-    assert not failures, "\n".join(dict.fromkeys(failures))
-    assert services
+        problems += [f"service_body({spec.name}): {p}" for p in cloud_run_violations(body, spec.name)]
+    if not problems and deploys.refused is None and not services:
+        problems.append("the deploy never sent a Service")
+    return list(dict.fromkeys(problems))
+
+
+@settings(PROPERTY, max_examples=100)
+@given(two_valid(gcp_specs, "gcp-cloud-run"))
+def test_every_cloud_run_service_parses_and_passes_the_server_rules(
+        specs: tuple[FunctionSpec, FunctionSpec]) -> None:
+    assume(not _known_bugs("gcp-cloud-run", specs))
+    problems = gcp_problems(specs)
+    assert not problems, "\n".join(problems)
+
+
+# -- the smallest specs the property found (issue 9) ---------------------------------------------------
+
+_ECR_IMAGE = "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1"
+_AWS = {"aws": {"region": "us-east-1"}}
+_GCP = {"gcp": {"project": "proj", "region": "europe-west1"}}
+_AZURE = {"azure": {"subscription_id": "00000000-0000-0000-0000-000000000000", "resource_group": "rg",
+                    "location": "westeurope"}}
+
+
+def _bug(reason: str) -> pytest.MarkDecorator:
+    """A case the property found: fails until polycloud refuses the spec or sends what the model accepts."""
+    return pytest.mark.xfail(strict=True, reason=reason)
+
+
+FOUND = [
+    pytest.param("aws-lambda", {"name": "orders", "image": _ECR_IMAGE, "providers": {
+        "aws": {"region": "us-east-1", "alias": "2024"}}}, id="aws-alias-all-digits", marks=_bug(
+        "bug: providers.aws.alias is not checked; Lambda's Alias is 1-128 characters matching "
+        "(?!^[0-9]+$)([a-zA-Z0-9-_]+) (CreateAlias.Name, the Qualifier of the URL and concurrency calls)")),
+    pytest.param("aws-lambda", {"name": "orders", "image": _ECR_IMAGE, "providers": {
+        "aws": {"region": "us-east-1", "alias": "live.v2"}}}, id="aws-alias-dot", marks=_bug(
+        "bug: providers.aws.alias is not checked against Lambda's Alias pattern ('.' is not allowed)")),
+    pytest.param("aws-lambda", {"name": "orders", "image": _ECR_IMAGE, "tags": {"team": "a\tb"}, "providers": _AWS},
+                 id="aws-tag-value-tab", marks=_bug(
+        "bug: aws-tags' tag_chars allows \\s (tab, newline, other controls); Lambda's TagValue and TagKey "
+        "pattern [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]* allows only Unicode separators (\\p{Z}) as spaces")),
+    pytest.param("aws-lambda", {"name": "orders", "image": _ECR_IMAGE, "tags": {"team\n": "a"}, "providers": _AWS},
+                 id="aws-tag-key-newline", marks=_bug(
+        "bug: aws-tags' tag_chars allows a newline in a tag key; Lambda's TagKey pattern does not")),
+    pytest.param("aws-lambda", {"name": "orders", "image": _ECR_IMAGE, "network": {"egress": "vpc"}, "providers": {
+        "aws": {"region": "us-east-1", "subnet_ids": ["my-subnet"], "security_group_ids": ["SG-1"]}}},
+                 id="aws-vpc-ids", marks=_bug(
+        "bug: aws-vpc counts subnet_ids and security_group_ids but does not check them; Lambda's SubnetId is "
+        "subnet-[0-9a-z]* and SecurityGroupId sg-[0-9a-zA-Z]*")),
+    pytest.param("gcp-cloud-run", {"name": "orders", "image": "gcr.io/proj/app:1",
+                                   "concurrency": {"min_instances": 2**31}, "providers": _GCP},
+                 id="gcp-min-instances-int32", marks=_bug(
+        "bug: no Cloud Run rule bounds concurrency.min_instances; minInstanceCount is an int32, so "
+        "run_v2.Service cannot parse it and deploy crashes with a protobuf ParseError traceback")),
+    pytest.param("gcp-cloud-run", {"name": "orders", "image": "gcr.io/proj/app:1",
+                                   "concurrency": {"max_instances": 2**31}, "providers": _GCP},
+                 id="gcp-max-instances-int32", marks=_bug(
+        "bug: no Cloud Run rule bounds concurrency.max_instances; maxInstanceCount is an int32 (ParseError "
+        "traceback on deploy)")),
+    pytest.param("azure-functions", {"name": "orders", "image": "docker.io/library/app:1",
+                                     "network": {"auth": "none"}, "providers": {"azure": {
+                                         **_AZURE["azure"], "resource_group": "rg."}}},
+                 id="azure-resource-group-dot", marks=_bug(
+        "bug: providers.azure.resource_group is not checked; ARM's resourceGroupName is at most 90 characters "
+        "matching ^[-\\w\\._\\(\\)]+[^\\.]$ (the ARM fake answers InvalidResourceGroupName at the first read)")),
+    pytest.param("azure-functions", {"name": "orders", "image": "docker.io/library/app:1",
+                                     "network": {"auth": "none"}, "concurrency": {"min_instances": 2**31},
+                                     "providers": _AZURE}, id="azure-min-instances-int32", marks=_bug(
+        "bug: no Azure rule bounds concurrency.min_instances on Elastic Premium when max_instances is unset; "
+        "siteConfig.minimumElasticInstanceCount is a 32-bit integer")),
+]
+
+
+@pytest.mark.parametrize(("provider", "doc"), FOUND)
+def test_smallest_specs_the_property_found(provider: str, doc: dict[str, Any],
+                                           moto_recorded: tuple[MotoLambda, RequestRecorder]) -> None:
+    spec = FunctionSpec.model_validate(doc)
+    if validate(spec, [provider]).errors:
+        return  # fixed by a rule: validate no longer accepts it
+    problems = {"aws-lambda": lambda: aws_problems((spec,), *moto_recorded), "azure-functions": lambda:
+                azure_problems((spec,)), "gcp-cloud-run": lambda: gcp_problems((spec,))}[provider]()
+    assert not problems, "\n".join(problems)
+
+
+def test_every_found_case_is_a_known_bug_the_property_skips() -> None:
+    for case in FOUND:
+        provider, doc = case.values
+        assert _known_bugs(str(provider), (FunctionSpec.model_validate(doc),)), case.id
 
 
 # -- the checkers catch what they are for ---------------------------------------------------------------
@@ -224,6 +393,9 @@ def test_arm_checker_reports_unknown_readonly_mistyped_and_missing_properties() 
     found = arm_violations("SitePatchResource", {"properties": {"siteConfig": {"minimumElasticInstanceCount": 2**31}}})
     assert any("outside the 32-bit integer" in p for p in found)
     assert arm_violations("StringDictionary", {"properties": {"A": "1"}}) == []
+    group = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/{}/providers/Microsoft.Web/sites/a"
+    assert arm_path_violations(group.format("rg.")) and arm_path_violations(group.format("r" * 91))
+    assert arm_path_violations(group.format("rg-app_1.%28x%29")) == []
 
 
 def test_cloud_run_checker_reports_proto_and_server_rule_failures() -> None:

@@ -25,7 +25,7 @@ import pytest
 
 from polycloud.cli import main
 from polycloud.testing import sandbox as in_process
-from polycloud.testing.sandbox import open_sandbox, server_status, stop_server
+from polycloud.testing.sandbox import SandboxServerError, open_sandbox, server_status, stop_server
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = str(ROOT / "examples" / "hello-api.yaml")
@@ -93,11 +93,11 @@ def _env(state_dir: Path) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def _started(state_dir: Path) -> Iterator[Server]:
+def _started(state_dir: Path, *options: str) -> Iterator[Server]:
     """`polycloud sandbox start` in its own process; the server is stopped (killed if need be) afterwards,
     pass or fail."""
     env = _env(state_dir)
-    started = _cli(env, "sandbox", "start", "--format", "json")
+    started = _cli(env, "sandbox", "start", "--format", "json", *options)
     pid: int | None = None
     try:
         assert started.returncode == 0, started.stderr
@@ -128,9 +128,9 @@ def server(shared_server: Server, monkeypatch: pytest.MonkeyPatch) -> Server:
 
 @pytest.fixture
 def own_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
-    """A server of the test's own, for tests that stop it."""
+    """A server of the test's own, for tests that stop it (every call 1 ms late, to see the option arrive)."""
     monkeypatch.setenv("POLYCLOUD_SANDBOX_DIR", str(tmp_path / "sandbox"))
-    with _started(tmp_path / "sandbox") as started:
+    with _started(tmp_path / "sandbox", "--latency-ms", "1") as started:
         yield started
 
 
@@ -166,11 +166,17 @@ def test_python_api_shares_the_servers_state_and_resets_it(server: Server,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     done = _cli(server.env, "deploy", EXAMPLE, "-p", "gcp", "--sandbox")
     assert done.returncode == 0, done.stderr
+    moved = _cli(server.env, "migrate", "hello-api", "--from", "gcp", "--to", "aws", *WHERE["gcp"], "--sandbox",
+                 "--image", IMAGES["aws"], "--target-setting", "region=us-east-1", "--format", "json")
+    assert moved.returncode == 0, moved.stderr
     sandbox = open_sandbox()  # this process: POLYCLOUD_SANDBOX_DIR names the running server
     assert sandbox.lasting and sandbox.server is not None and sandbox.server.pid == server.pid
     adapter = sandbox.adapter_for("gcp", project="acme", region="europe-west1")
     assert adapter.read("hello-api") is not None
-    with pytest.raises(Exception, match="pid"):
+    aws = sandbox.adapter_for("aws", region="us-east-1")
+    migrated = aws.read("hello-api")
+    assert migrated is not None and aws.to_spec(migrated).spec.image == IMAGES["aws"]
+    with pytest.raises(SandboxServerError, match=f"pid {server.pid}"):
         sandbox.fake("gcp")  # the fakes live in the server process
     sandbox.reset()
     assert adapter.read("hello-api") is None
@@ -191,7 +197,8 @@ def test_start_is_idempotent_and_stop_leaves_nothing_behind(own_server: Server,
                                                              capsys: pytest.CaptureFixture[str]) -> None:
     server = own_server
     assert main(["-q", "sandbox", "status", "--format", "json"]) == 0
-    assert json.loads(capsys.readouterr().out)["pid"] == server.pid
+    status = json.loads(capsys.readouterr().out)
+    assert (status["pid"], status["latency_ms"]) == (server.pid, 1)  # what the server process recorded
     assert main(["-q", "sandbox", "start"]) == 0
     assert f"already running (pid {server.pid}" in capsys.readouterr().out
     assert all(_port_open(url) for url in server.endpoints.values())
@@ -259,3 +266,18 @@ def test_the_http_front_end_answers_as_the_fake_core_does() -> None:
     assert bad.status_code == 400 and "Bad_Name" in bad.get_json()["error"]["message"]
     assert client.get(f"{path}/hello").get_json()["error"]["status"] == "NOT_FOUND"
     assert client.get("/_polycloud/sandbox").get_json() == {"service": "gcp-cloud-run", "pid": os.getpid()}
+
+
+def test_a_delayed_front_end_answers_late_but_its_health_at_once() -> None:
+    from werkzeug.test import Client
+
+    from polycloud.testing._http import Delayed, FakeServiceApp
+    from polycloud.testing.gcp import FakeCloudRun
+
+    client = Client(Delayed(FakeServiceApp("gcp-cloud-run", FakeCloudRun), 0.5))
+    began = time.monotonic()
+    assert client.get("/v2/projects/acme/locations/europe-west1/services/hello").status_code == 404
+    assert time.monotonic() - began >= 0.5
+    began = time.monotonic()
+    assert client.get("/_polycloud/sandbox").status_code == 200
+    assert time.monotonic() - began < 0.5

@@ -166,10 +166,15 @@ class LambdaAdapter(BaseAdapter):
         config.notes.extend(notes)
         return config
 
+    def preflight(self, plan: Plan) -> list[str]:
+        """The account's concurrency quota and the endpoint's provisioned concurrency, read at plan time."""
+        journal = Journal()
+        check_before_writing(self, plan, journal, self.limits)
+        return journal.notes
+
     def create(self, plan: Plan, journal: Journal) -> Applied:
         """CreateFunction (with polycloud's description, so it is never without the mark), then the steps."""
         desired = plan.desired
-        check_before_writing(self, plan, journal, self.limits)
         function, made_role = self._configuration(plan, journal)
         created = send_configuration(self, "CreateFunction", lambda: self.client.create_function(
             FunctionName=plan.name, PackageType="Image", Code={"ImageUri": desired["code"]["ImageUri"]},
@@ -193,7 +198,6 @@ class LambdaAdapter(BaseAdapter):
         """Configuration, image and tags, each only when it changed, then the steps."""
         assert plan.live is not None
         name, desired = plan.name, plan.desired
-        check_before_writing(self, plan, journal, self.limits)
         for note in plan.live.notes:
             journal.note(note)
         if plan.touches("function"):

@@ -63,7 +63,9 @@ _PROPAGATING_VPC_POLICY = "does not have permissions to call CreateNetworkInterf
 
 # An AWS-compatible endpoint that does not implement an operation: stock moto answers 404 "Not yet
 # implemented" without an error code (moto/core/botocore_stubber.py) or a bare 404 page (moto server);
-# LocalStack answers 501 (InternalFailure / NotImplemented). AWS itself never answers either for the
+# LocalStack answers 501 InternalFailure "The API action ... has not yet been emulated by LocalStack"
+# (https://github.com/localstack/localstack/pull/12547, https://github.com/localstack/localstack/issues/8998).
+# AWS itself never answers either for the
 # operations polycloud calls, and its own 404s always carry a modelled code (ResourceNotFoundException).
 _UNMODELLED_404_CODES = frozenset({"404", "NotFound", "Not Found"})
 
@@ -136,7 +138,7 @@ def _unsupported(operation: str, message: str, code: str | None, status: object)
         f"the endpoint does not implement {operation} (it answered {status}: {said}). AWS Lambda does; an "
         "AWS-compatible endpoint (moto, LocalStack) may not. With moto, call polycloud.testing.aws.extend_moto() "
         "before mocking (or use polycloud's moto_aws fixture / sandbox), which implements it",
-        provider=PROVIDER, operation=operation, code=code, status=status if isinstance(status, int) else None)
+        provider=PROVIDER, operation=operation, code=code)  # no status: a 501 is not worth retrying
 
 
 def _map(exc: Exception, operation: str, *, waiting_for_role: bool) -> ProviderError | None:

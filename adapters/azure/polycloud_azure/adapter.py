@@ -10,6 +10,7 @@ from polycloud.adapter import Applied, BaseAdapter, Imported, Journal
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import (
+    AuthError,
     ConfigurationError,
     ConflictError,
     ErrorMapper,
@@ -245,22 +246,34 @@ class AzureFunctionsAdapter(BaseAdapter):
         return live_config(site, dict(config.get("properties") or {}), dict(settings.get("properties") or {}),
                            plan, parts[-1] or None)
 
-    def _refuse_taken_name(self, name: str, rg: str) -> None:
+    def _name_availability(self, name: str) -> dict[str, Any] | None:
+        """The name-availability API's answer for a site name, or None when this identity may not ask.
+
+        POST .../providers/Microsoft.Web/checknameavailability with type ``Microsoft.Web/sites``
+        (https://learn.microsoft.com/rest/api/appservice/check-name-availability). It is a subscription-level
+        action (``Microsoft.Web/checknameavailability/action``) that a role scoped to the resource group may
+        lack (403): then the answer is unknown, not an error.
+        """
+        client: Any = self.client
+        try:
+            return dict(self.call("CheckNameAvailability", lambda: client.check_name_availability(
+                {"name": name, "type": SITE_TYPE})))
+        except AuthError:
+            return None
+
+    def _refuse_taken_name(self, name: str, rg: str, answer: dict[str, Any] | None = None) -> None:
         """Refuse, before any write, a site name that another resource group or subscription holds.
 
         Site names are global (``<name>.azurewebsites.net``): a PUT of a name taken elsewhere fails with 409
-        "Website with given name ... already exists" after the deploy created the App Service plan. The
-        name-availability API (POST .../providers/Microsoft.Web/checknameavailability, type
-        ``Microsoft.Web/sites``; https://learn.microsoft.com/rest/api/appservice/check-name-availability)
-        says so first. Only called when the site is not in ``rg``, so "taken" means taken by someone else.
+        "Website with given name ... already exists" after the deploy created the App Service plan, so plan
+        time asks the name-availability API first. Only called when the site is not in ``rg``, so "taken"
+        means taken by someone else. An unknown answer (``_name_availability``) lets the plan go on.
 
         Raises:
             RefusedError: the name is not available (code ``AlreadyExists`` or ``Invalid``).
         """
-        client: Any = self.client
-        answer = dict(self.call("CheckNameAvailability", lambda: client.check_name_availability(
-            {"name": name, "type": SITE_TYPE})))
-        if answer.get("nameAvailable", True):
+        answer = answer or self._name_availability(name)
+        if answer is None or answer.get("nameAvailable", True):
             return
         reason = str(answer.get("reason") or "AlreadyExists")
         said = str(answer.get("message") or "").strip()
@@ -299,8 +312,9 @@ class AzureFunctionsAdapter(BaseAdapter):
             raise
 
     def _undo_plan_if_name_taken(self, plan: Plan, journal: Journal) -> None:
-        """The site PUT said 409: when no such site is ours and the name is taken elsewhere, delete the plan
-        this deploy created (it would be left behind, billed) and refuse with the name's reason.
+        """The site PUT said 409: when no such site is ours and the name is not free (taken elsewhere, or the
+        identity may not ask), delete the plan this deploy created (it would be left behind, billed; ARM refuses
+        to delete a plan any site uses) and refuse with the name's reason.
 
         Raises:
             RefusedError: the name is taken elsewhere (after the plan was deleted).
@@ -312,14 +326,15 @@ class AzureFunctionsAdapter(BaseAdapter):
             return  # ours after all (a create whose answer was lost): converge on it
         except NotFoundError:
             pass
-        try:
-            self._refuse_taken_name(name, rg)
-        except RefusedError:
-            plans = self.client.app_service_plans
-            self.call("AppServicePlans_Delete", lambda: plans.delete(rg, want))
-            journal.record(f"deleted App Service plan {want} again, which this deploy had created: the function "
-                           f"app name {name} is taken")
-            raise
+        answer = self._name_availability(name)
+        if answer is not None and answer.get("nameAvailable", True):
+            return  # free: the conflict was something else, and a rerun uses the plan
+        plans = self.client.app_service_plans
+        self.call("AppServicePlans_Delete", lambda: plans.delete(rg, want))
+        journal.record(f"deleted App Service plan {want} again, which this deploy had created: the function "
+                       f"app name {name} is taken")
+        self._refuse_taken_name(name, rg, answer or {"nameAvailable": False, "reason": "AlreadyExists",
+                                                     "message": "the site PUT answered 409 Conflict"})
 
     def update(self, plan: Plan, journal: Journal) -> Applied:
         """The plan when its tier or burst must change; then PUT (tags), or PATCH and app settings."""

@@ -17,12 +17,16 @@ from polycloud.spec import FunctionSpec
 from polycloud_azure.settings import AzureSettings
 from polycloud_azure.translate import SKUS
 
-__all__ = ["EMULATED", "FITTERS", "LEAVING", "REGISTRY_EXAMPLE", "WHY", "carry", "invoker", "native_registry",
-           "secret_reader"]
+__all__ = ["EMULATED", "FITTERS", "LEAVING", "REGISTRY_ACCESS", "REGISTRY_EXAMPLE", "WHY", "carry", "grants",
+           "invoker", "native_registry", "secret_reader"]
 
 REGISTRY_EXAMPLE = "REGISTRY.azurecr.io"
 """An Azure Container Registry, for to-do commands."""
-_NATIVE = re.compile(r"([a-z0-9]+\.azurecr\.io|mcr\.microsoft\.com|docker\.io|ghcr\.io)/")
+_NATIVE = re.compile(r"(mcr\.microsoft\.com|docker\.io|ghcr\.io)/")
+_ACR = re.compile(r"[a-z0-9]+\.azurecr\.io/")
+REGISTRY_ACCESS = ("for an Azure Container Registry image: --target-setting registry_managed_identity=true (the app "
+                   "pulls with its identity; grant it AcrPull), or registry_username and registry_password")
+"""How to let Azure pull a private image, for refusals."""
 _PLANS = tuple(SKUS)
 """The Elastic Premium plans polycloud creates for a container, smallest first."""
 
@@ -134,6 +138,23 @@ def native_registry(spec: FunctionSpec) -> bool:
     (ACR, MCR, Docker Hub, ghcr.io)."""
     image = spec.image_for("azure")
     azure = spec.providers.azure or AzureSettings()
+    if azure.registry_username:
+        return True
+    if _ACR.match(image):  # private: the app pulls with its identity (AcrPull) or credentials
+        return azure.registry_managed_identity
     first, slash, _ = image.partition("/")
     on_docker_hub = not slash or not ("." in first or ":" in first or first == "localhost")
-    return on_docker_hub or bool(_NATIVE.match(image)) or bool(azure.registry_username)
+    return on_docker_hub or bool(_NATIVE.match(image))
+
+
+def grants(spec: FunctionSpec) -> list[str]:
+    """Role assignments the function app's identity needs besides its secrets' (polycloud makes none)."""
+    azure = spec.providers.azure or AzureSettings()
+    needed = []
+    if azure.registry_managed_identity:
+        needed.append("grant the function app's system-assigned identity AcrPull on the registry of "
+                      f"{spec.image_for('azure')}")
+    if azure.storage and "=" not in azure.storage and not azure.storage.startswith("@"):
+        needed.append(f"grant the function app's system-assigned identity Storage Blob Data Owner on the storage "
+                      f"account {azure.storage}")
+    return needed

@@ -261,9 +261,13 @@ def _contract(ctx: RuleContext, spec: FunctionSpec) -> list[Finding]:
     azure = spec.providers.azure
     runtime = azure.worker_runtime if azure else None
     if spec.image_contract == "http":
-        found = [ctx.finding("azure-http-image", "image_contract", f"image_contract http on {ctx.title}: "
-                             + "; ".join(images.http_image_effects(spec)[:-1]),
-                             images.CUSTOM_HANDLER_HOWTO, Severity.INFO)]
+        found = [ctx.finding(
+            "azure-http-image", "image_contract", f"image_contract http on {ctx.title}: the image runs without the "
+            f"Functions host, as a plain App Service custom container, so timeout ({spec.timeout} s) and "
+            f"concurrency.per_instance ({spec.concurrency.per_instance}) are not enforced and polycloud writes no "
+            "host settings; no function keys, no triggers but HTTP; port, environment, secrets, network and "
+            f"instance counts apply (source: {images.CONTAINER_CONCEPTS})",
+            images.CUSTOM_HANDLER_HOWTO, Severity.INFO)]
         if runtime:
             found.append(ctx.finding(
                 "azure-functions-host", "providers.azure.worker_runtime", f"providers.azure.worker_runtime "
