@@ -11,8 +11,9 @@ from polycloud.adapter import Adapter
 from polycloud.checks import neutral_findings
 from polycloud.errors import SpecError
 from polycloud.findings import Report
+from polycloud.input_limits import bounded
 from polycloud.limits import load_limits
-from polycloud.source import SpecSource, build_spec, read_source
+from polycloud.source import SpecSource, build_spec, read_source, unusable_values
 from polycloud.spec import FunctionSpec
 
 __all__ = ["DEFAULT_PROVIDERS", "check_spec", "load_input", "target_providers", "validate", "validate_files"]
@@ -61,22 +62,30 @@ def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
     from polycloud.image.pin import mutable_tag_findings
 
     tags = mutable_tag_findings(loaded)  # validate only: deploy pins the digest, so a moving tag is no risk there
-    report.extend([source.place(f) for f in tags] if source is not None else tags)
+    report.extend([bounded(source.place(f) if source is not None else f) for f in tags])
     return report
 
 
 def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecSource | None = None,
                limits: Mapping[str, Any] | None = None) -> Report:
-    """The neutral rules and each adapter's rules over ``spec``, placed at ``source`` positions."""
+    """The neutral rules and each adapter's rules over ``spec``, placed at ``source`` positions.
+
+    A spec built in Python with a value no file could hold (a number that is not finite or has
+    more than 4,300 digits, text with lone surrogates) gets findings for those values instead:
+    the rules would fail on them.
+    """
     report = Report(files=[source.file] if source and source.file else [], providers=[a.name for a in adapters])
-    report.extend(neutral_findings(spec))
-    for adapter in adapters:
-        # overrides that do not name this adapter leave it its own limits (an adapter from another package
-        # has no limits file in polycloud)
-        own = load_limits(adapter.name, limits) if limits and adapter.name in limits else None
-        report.extend(adapter.check(spec, own))
-    if source is not None:
-        report.findings = [source.place(f) for f in report.findings]
+    unusable = unusable_values(spec)
+    if unusable:
+        report.extend(unusable)
+    else:
+        report.extend(neutral_findings(spec))
+        for adapter in adapters:
+            # overrides that do not name this adapter leave it its own limits (an adapter from another package
+            # has no limits file in polycloud)
+            own = load_limits(adapter.name, limits) if limits and adapter.name in limits else None
+            report.extend(adapter.check(spec, own))
+    report.findings = [bounded(source.place(f) if source is not None else f) for f in report.findings]
     return report
 
 

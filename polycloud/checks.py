@@ -45,6 +45,8 @@ class RuleInfo:
 NEUTRAL_RULES: tuple[RuleInfo, ...] = (
     RuleInfo("spec-file-unreadable", Severity.ERROR, "The spec file is missing or cannot be read (exit 2)."),
     RuleInfo("spec-syntax", Severity.ERROR, "Malformed YAML, JSON or TOML, or a binary file."),
+    RuleInfo("spec-limit", Severity.ERROR, "The spec goes past an input limit: nesting depth, number of values "
+             "or YAML alias expansion (docs/reliability.md)."),
     RuleInfo("spec-empty", Severity.ERROR, "The spec file is empty."),
     RuleInfo("spec-type", Severity.ERROR, "A value has the wrong type (e.g. a list where a mapping belongs)."),
     RuleInfo("spec-duplicate-key", Severity.ERROR, "The same key appears twice in one mapping."),

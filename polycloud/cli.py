@@ -2,8 +2,9 @@
 rules.
 
 Exit codes: 0 valid / done; 1 findings at error level (or warnings with --strict);
-2 usage error (bad flag, unreadable file, unknown provider, missing SDK); 3 a cloud call failed
-(`sandbox status`: no sandbox server runs; `sandbox start`: the server could not start).
+2 usage error (bad flag, unreadable or unusable file, unknown provider, missing SDK); 3 a cloud call failed
+(`sandbox status`: no sandbox server runs; `sandbox start`: the server could not start); 70 an internal error
+(a bug: please report it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from polycloud.cli_cloud import cmd_deploy, cmd_export, cmd_migrate, cmd_plan, cmd_sandbox
 from polycloud.cli_common import (
     EXIT_FINDINGS,
+    EXIT_INTERNAL,
     EXIT_OK,
     EXIT_PROVIDER,
     EXIT_USAGE,
@@ -235,6 +237,17 @@ def _report_error(report: Report, fmt: str) -> None:
             print(finding.describe(), file=sys.stderr)
 
 
+def _internal_error(exc: Exception, fmt: str) -> int:
+    from polycloud.input_limits import safe_text, shorten
+
+    what = shorten(safe_text(f"{type(exc).__name__}: {exc}"))
+    if fmt == "json":
+        sys.stdout.write(json.dumps({"ok": False, "error": {"internal": True, "message": what}}, indent=2) + "\n")
+    print(f"polycloud: internal error: {what}\nThis is a bug in polycloud (or in an adapter); please report it "
+          "with the command and input that caused it.", file=sys.stderr)
+    return EXIT_INTERNAL
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit code."""
     parser = _parser()
@@ -272,6 +285,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolycloudError as exc:  # pragma: no cover - every subclass is handled above
         print(f"polycloud: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:  # a bug: one line and its own exit code, never a traceback or exit 1
+        return _internal_error(exc, fmt)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from polycloud.findings import Finding
 
-__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "ProgressLines", "UsageError",
-           "add_verbosity_flags", "emit", "image_archive_findings", "limits_flag", "log_level", "progress_lines",
-           "providers_flag"]
+__all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "ProgressLines",
+           "UsageError", "add_verbosity_flags", "emit", "image_archive_findings", "limits_flag", "log_level",
+           "progress_lines", "providers_flag"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
+EXIT_INTERNAL = 70
+"""A bug in polycloud (or in a third-party adapter): EX_SOFTWARE of sysexits.h, never 1 or 2."""
 
 
 class UsageError(Exception):

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from polycloud.input_limits import UnusableFile, read_bounded
 from polycloud.limits import load_limits
 from polycloud.resources import schemas_dir
 
@@ -43,7 +44,10 @@ def read_overrides(path: str | Path) -> dict[str, Any]:
 
     from polycloud.registry import canonical
 
-    text = Path(path).read_text(encoding="utf-8")
+    try:
+        text = read_bounded(path).decode("utf-8")
+    except UnusableFile as exc:  # a FIFO, a device or a huge file: refused before it is read
+        raise ValueError(f"{path}: {exc}") from None
     try:
         data = yaml.safe_load(text) if not str(path).endswith(".json") else json.loads(text)
     except yaml.YAMLError as exc:  # json.JSONDecodeError is a ValueError already

@@ -137,13 +137,13 @@ def validate_image(spec: FunctionSpec | str | Path, archive: str | Path, provide
     """
     from polycloud._validate import load_input, target_providers
     from polycloud.errors import SpecError
+    from polycloud.input_limits import bounded
 
     try:
         loaded, source = load_input(spec)
     except SpecError:
         return Report()
     targets = target_providers(loaded, providers)
-    findings = inspect_archive(archive, loaded, targets, limits=limits, signature=signature)
-    if source is not None:
-        findings = [source.place(f) for f in findings]
+    findings = [bounded(source.place(f) if source is not None else f)
+                for f in inspect_archive(archive, loaded, targets, limits=limits, signature=signature)]
     return Report(findings, files=[source.file] if source and source.file else [], providers=targets)
