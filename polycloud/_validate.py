@@ -67,7 +67,12 @@ def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
     except SpecError as exc:
         return exc.report
     adapters = [registry.load(key)() for key in target_providers(loaded, providers)]
-    return check_spec(loaded, adapters, source=source, limits=limits)
+    report = check_spec(loaded, adapters, source=source, limits=limits)
+    from polycloud.image.pin import mutable_tag_findings
+
+    tags = mutable_tag_findings(loaded)  # validate only: deploy pins the digest, so a moving tag is no risk there
+    report.extend([bounded(source.place(f) if source is not None else f) for f in tags])
+    return report
 
 
 def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecSource | None = None,

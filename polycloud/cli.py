@@ -26,6 +26,7 @@ from polycloud.cli_common import (
     UsageError,
     add_verbosity_flags,
     emit,
+    image_archive_findings,
     limits_flag,
     log_level,
     progress_lines,
@@ -47,7 +48,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from polycloud.output import render
     from polycloud.source import UNREADABLE
 
-    report = validate_files(args.files, providers_flag(args.provider), limits=limits_flag(args.limits))
+    providers, limits = providers_flag(args.provider), limits_flag(args.limits)
+    report = validate_files(args.files, providers, limits=limits)
+    if args.image_archive:
+        report.extend(image_archive_findings(args.files, args.image_archive, providers, limits, args.cosign_key))
+    elif args.cosign_key:
+        raise UsageError("--cosign-key needs --image-archive (validate checks images offline)")
     emit(render(report, args.format, strict=args.strict), args.output)
     if any(f.rule == UNREADABLE for f in report):
         return EXIT_USAGE
@@ -144,6 +150,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true", help="warnings fail too")
     validate.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
     validate.add_argument("--output", "-o", metavar="FILE", help="write the report here")
+    validate.add_argument("--image-archive", metavar="PATH", help="also check this image (docker/podman save "
+                          "tarball, OCI layout directory or tarball) against each spec")
+    validate.add_argument("--cosign-key", metavar="PUBKEY", help="with --image-archive: refuse the image unless "
+                          "its digest has a valid cosign signature by this public key")
     validate.set_defaults(handler=_cmd_validate)
 
     def cloud(name: str, help_text: str, handler: Callable[[argparse.Namespace], int]) -> argparse.ArgumentParser:

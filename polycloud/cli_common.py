@@ -8,13 +8,16 @@ import contextlib
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from polycloud.findings import Finding
 
 __all__ = ["EXIT_FINDINGS", "EXIT_INTERNAL", "EXIT_OK", "EXIT_PROVIDER", "EXIT_USAGE", "ProgressLines",
-           "UsageError", "add_verbosity_flags", "emit", "limits_flag", "log_level", "progress_lines",
-           "providers_flag"]
+           "UsageError", "add_verbosity_flags", "emit", "image_archive_findings", "limits_flag", "log_level",
+           "progress_lines", "providers_flag"]
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_PROVIDER = 0, 1, 2, 3
 EXIT_INTERNAL = 70
@@ -64,6 +67,20 @@ def emit(text: str, output: str | None = None) -> None:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
     else:
         sys.stdout.write(text)
+
+
+def image_archive_findings(files: Sequence[str], archive: str, providers: Sequence[str] | None,
+                           limits: Mapping[str, Any] | None, cosign_key: str | None) -> list[Finding]:
+    """The ``image-*`` findings of ``--image-archive`` (and ``--cosign-key``) for each spec file."""
+    from polycloud.image import ImageError, SignaturePolicy, validate_image
+
+    try:
+        policy = SignaturePolicy.from_file(cosign_key) if cosign_key else None
+        return [finding for file in files
+                for finding in validate_image(file, archive, providers, limits=limits, signature=policy)]
+    except ImageError as exc:
+        flag = "--cosign-key" if cosign_key and cosign_key in str(exc) else "--image-archive"
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 # -- progress lines: the library's log records on stderr --------------------------------------

@@ -23,9 +23,15 @@ def _adapter_rules() -> list[tuple[str, tuple[RuleInfo, ...]]]:
     return found
 
 
+def _image_rules() -> tuple[RuleInfo, ...]:
+    from polycloud.image.rules import RULES
+
+    return RULES
+
+
 def all_rules() -> list[RuleInfo]:
-    """Neutral rules, then each installed adapter's rules."""
-    rules = list(NEUTRAL_RULES)
+    """Neutral rules, the image rules, then each installed adapter's rules."""
+    rules = [*NEUTRAL_RULES, *_image_rules()]
     for _, adapter_rules in _adapter_rules():
         rules.extend(adapter_rules)
     return rules
@@ -36,7 +42,9 @@ def render_markdown() -> str:
     out = ["# Rules", "",
            "Every finding carries one of these stable rule ids. Generated from the code by",
            "`polycloud rules --markdown > docs/rules.md`; a test fails when this file drifts.", ""]
-    sections = [("Spec (every provider)", NEUTRAL_RULES)] + [(f"`{k}`", r) for k, r in _adapter_rules()]
+    sections = [("Spec (every provider)", NEUTRAL_RULES),
+                ("Image (`validate --image-archive`; `image-mutable-tag` on every spec)", _image_rules())]
+    sections += [(f"`{k}`", r) for k, r in _adapter_rules()]
     for title, rules in sections:
         out += [f"## {title}", "", "| rule | severity | what it checks | source |", "|---|---|---|---|"]
         for rule in rules:

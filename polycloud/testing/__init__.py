@@ -2,8 +2,9 @@
 
 ``polycloud.testing.fakes`` holds the request -> response core every fake builds on;
 ``azure`` and ``gcp`` fake the ARM ``Microsoft.Web`` and Cloud Run v2 REST APIs with
-``responses``; AWS is faked with moto (``aws``). ``sandbox.open_sandbox()`` runs all three in-process
-(the CLI's ``--sandbox``), and ``pytest_plugin`` gives them to any project's tests as pytest fixtures
-(``polycloud_sandbox``, ``moto_aws``, ``fake_arm``, ``fake_cloud_run``). Importing this package imports
-no cloud SDK.
+``responses``; AWS is faked with moto (``aws``); ``registry`` fakes an OCI registry, and ``images`` /
+``image_catalog`` build test images in Python. ``sandbox.open_sandbox()`` runs the three cloud fakes
+in-process (the CLI's ``--sandbox``), and ``pytest_plugin`` gives them to any project's tests as pytest
+fixtures (``polycloud_sandbox``, ``moto_aws``, ``fake_arm``, ``fake_cloud_run``). Importing this package
+imports no cloud SDK.
 """

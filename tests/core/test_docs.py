@@ -17,9 +17,10 @@ from polycloud.ruledocs import all_rules, render_markdown
 ROOT = Path(__file__).resolve().parents[2]
 RULES_MD = ROOT / "docs" / "rules.md"
 LIMIT_FILES = sorted((ROOT / "schemas" / "limits").glob("*.json"))
-RULE_ID = re.compile(r"(spec|aws|azure|gcp)-[a-z0-9]+(-[a-z0-9]+)*")
+RULE_ID = re.compile(r"(spec|image|aws|azure|gcp)-[a-z0-9]+(-[a-z0-9]+)*")
 # every module whose code builds findings
 EMITTERS = [ROOT / "polycloud" / "checks.py", ROOT / "polycloud" / "source.py",
+            *sorted((ROOT / "polycloud" / "image").glob("*.py")),
             *sorted((ROOT / "adapters").glob("*/polycloud_*/rules.py"))]
 
 
@@ -44,7 +45,7 @@ def test_rules_md_is_generated_from_the_code():
 
 def test_rules_md_has_a_section_per_provider():
     text = RULES_MD.read_text(encoding="utf-8")
-    for heading in ["## Spec (every provider)", *(f"## `{key}`" for key in registry.available())]:
+    for heading in ["## Spec (every provider)", "## Image (", *(f"## `{key}`" for key in registry.available())]:
         assert heading in text
 
 
@@ -65,9 +66,9 @@ def test_every_rule_id_in_the_code_is_documented(module):
 
 
 def test_the_scan_finds_the_rules():
-    assert len(EMITTERS) == 5
+    assert len(EMITTERS) > 5
     found = set().union(*(rule_like_constants(m) for m in EMITTERS))
-    assert {"spec-syntax", "spec-value", "aws-memory", "aws-env-size"} <= found
+    assert {"spec-syntax", "spec-value", "aws-memory", "aws-env-size", "image-shebang-crlf"} <= found
     assert "aws-lambda" not in found and "azure-functions-host" not in found
 
 
