@@ -50,7 +50,7 @@ def run(spec_path: Path) -> None:
                                  ("no-op after update", changed)):
             before = _totals(fake, iam)
             start = time.perf_counter()
-            result = deploy(target, provider, **settings)
+            result = deploy(target, provider, settings=settings)
             elapsed = (time.perf_counter() - start) * 1000
             reads, writes = (a - b for a, b in zip(_totals(fake, iam), before, strict=True))
             fields = ", ".join(c.path for c in result.changes) if scenario.startswith("one") else ""

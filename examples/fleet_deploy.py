@@ -53,13 +53,13 @@ def main() -> int:
     failed = [row.item for row in results if not row.ok]
     print(f"{len(results) - len(failed)} of {len(results)} deployed; failed: {', '.join(failed) or 'none'}")
 
-    for listed in list_functions("gcp", **WHERE, **on_gcp):
+    for listed in list_functions("gcp", settings={**WHERE, **on_gcp}):
         print(f"listed {listed.name:<10} owned={listed.owned} memory={listed.memory} MiB image={listed.image}")
 
-    planned = delete("reviews", "gcp", dry_run=True, **WHERE, **on_gcp)
+    planned = delete("reviews", "gcp", dry_run=True, settings={**WHERE, **on_gcp})
     print(f"dry run: would delete {planned.name} (owned={planned.owned})")
-    delete("reviews", "gcp", **WHERE, **on_gcp)
-    left = [listed.name for listed in list_functions("gcp", **WHERE, **on_gcp)]
+    delete("reviews", "gcp", settings={**WHERE, **on_gcp})
+    left = [listed.name for listed in list_functions("gcp", settings={**WHERE, **on_gcp})]
     print("left:", ", ".join(left))
     return 0 if failed == ["checkout"] and "reviews" not in left else 1
 

@@ -45,7 +45,7 @@ def value_at(document: dict[str, Any], path: str) -> Any:
 def main() -> int:
     sandbox = open_sandbox()
     on_gcp, on_aws = {**sandbox.settings("gcp"), **GCP}, sandbox.settings("aws")
-    deploy(WORKER, "gcp", **on_gcp)
+    deploy(WORKER, "gcp", settings=on_gcp)
 
     mapping: dict[str, Any] = {
         "source_settings": on_gcp,
@@ -62,7 +62,7 @@ def main() -> int:
     result = migrate("orders-worker", "gcp", "aws", **mapping)
     print(result.report.render("text"), end="")
 
-    on_lambda = export("orders-worker", "aws", **on_aws, region="us-east-1").spec.model_dump(mode="json")
+    on_lambda = export("orders-worker", "aws", settings={**on_aws, "region": "us-east-1"}).spec.model_dump(mode="json")
     mismatched = [row.field for row in result.report.rows if row.status.value == "exact"
                   and not row.field.startswith("providers.") and value_at(on_lambda, row.field) != row.source]
     print("exact rows that differ on Lambda:", ", ".join(mismatched) or "none")

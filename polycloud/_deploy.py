@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from polycloud import registry
+from polycloud._pinning import pin_spec
 from polycloud._plan import Deployment, Plan, make_plan
 from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
@@ -17,6 +19,9 @@ from polycloud.settings import constructor_settings as adapter_settings
 from polycloud.settings import split as split_settings
 from polycloud.source import SpecSource, findings_from_validation
 from polycloud.spec import FunctionSpec
+
+if TYPE_CHECKING:
+    from polycloud.image.registry import RegistryClient
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
@@ -72,11 +77,15 @@ def _with_settings(spec: FunctionSpec, adapter: Adapter, settings: Mapping[str, 
 
 
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
-             settings: Mapping[str, Any]) -> tuple[Adapter, Plan]:
+             settings: Mapping[str, Any], pinning: Mapping[str, Any] | None = None) -> tuple[Adapter, Plan]:
     loaded, source = load_input(spec)
     adapter = _adapter(provider, loaded, settings)
     effective = _with_settings(loaded, adapter, settings)
     findings = _refuse_invalid(effective, source, adapter, limits)
+    # The image as deployed: its tag resolved to a digest (polycloud._pinning), so a moved tag is a change.
+    effective, pinned = pin_spec(effective, adapter, pin_images=(pinning or {}).get("pin_images"),
+                                 client=(pinning or {}).get("image_registry"))
+    findings += pinned
     desired = adapter.translate(effective)
     live = adapter.read(effective.name)
     the_plan = make_plan(adapter.name, effective.name, desired, live)
@@ -90,30 +99,72 @@ def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any]
     return adapter, the_plan
 
 
-def plan(spec: SpecInput, provider: ProviderInput, *, limits: Mapping[str, Any] | None = None,
-         **settings: Any) -> Plan:
+def _settings_given(settings: Mapping[str, Any] | None, legacy: Mapping[str, Any], call: str) -> dict[str, Any]:
+    """``settings=`` merged with adapter settings given as keywords (the old spelling, deprecated)."""
+    if legacy:
+        names = ", ".join(sorted(legacy))
+        warnings.warn(f"{call}(..., {names}=...): pass adapter settings as settings={{...}}; keyword settings "
+                      "are deprecated and will be removed", DeprecationWarning, stacklevel=3)
+    return {**dict(settings or {}), **legacy}
+
+
+def _overrides_given(limit_overrides: Mapping[str, Any] | None, limits: Mapping[str, Any] | None,
+                     call: str) -> Mapping[str, Any] | None:
+    """``limit_overrides=``, or the deprecated ``limits=`` of the same meaning."""
+    if limits is not None:
+        warnings.warn(f"{call}(..., limits=...): the limits overrides are now limit_overrides=; limits= is "
+                      "deprecated", DeprecationWarning, stacklevel=3)
+    return limit_overrides if limit_overrides is not None else limits
+
+
+def plan(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
+         limit_overrides: Mapping[str, Any] | None = None, limits: Mapping[str, Any] | None = None,
+         pin_images: bool | None = None, image_registry: RegistryClient | None = None,
+         **legacy_settings: Any) -> Plan:
     """What ``deploy`` would change, reading the live resource but writing nothing.
+
+    Arguments as for ``deploy``.
 
     Raises:
         SpecError: the spec is invalid for this provider (nothing was called).
         ProviderError: reading the live resource failed.
     """
-    return _prepare(spec, provider, limits, settings)[1]
+    return _prepare(spec, provider, _overrides_given(limit_overrides, limits, "plan"),
+                    _settings_given(settings, legacy_settings, "plan"),
+                    {"pin_images": pin_images, "image_registry": image_registry})[1]
 
 
-def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
-           limits: Mapping[str, Any] | None = None, **settings: Any) -> Deployment:
+def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
+           dry_run: bool = False, limit_overrides: Mapping[str, Any] | None = None,
+           limits: Mapping[str, Any] | None = None, pin_images: bool | None = None,
+           image_registry: RegistryClient | None = None, **legacy_settings: Any) -> Deployment:
     """Create or update ``spec`` on ``provider`` (a key, alias or Adapter), idempotently.
 
-    ``settings`` go to the adapter's constructor (``region=``, ``client=``, ``credential=``,
-    ``credentials=``...) over what ``spec.providers`` says. With ``dry_run`` nothing is written
-    and the Deployment describes the plan.
+    ``spec`` is a spec file's path, a ``FunctionSpec`` or a plain mapping of one. ``settings`` are the
+    adapter's settings (``{"region": ...}``, ``{"client": ...}``, ``{"adopt": True}``...) over what
+    ``spec.providers`` says; ``limit_overrides`` changes the limits checked (keyed by provider, as a
+    ``--limits`` file). With ``dry_run`` nothing is written and the Deployment describes the plan.
+    Adapter settings given as keywords (``region="..."``) still work but are deprecated, as is ``limits=``.
+
+    The image's tag is resolved to a digest and ``name@sha256:...`` is deployed, so a tag pushed again is
+    an update and the same digest is ``unchanged`` (docs/images.md, "Digests"). ``image_registry`` (a
+    ``polycloud.image.RegistryClient``) is the registry client to ask; without one, the in-process sandbox's
+    fake registry is used while it runs. ``pin_images``: None (default) pins when a registry client is
+    available and otherwise deploys the tag as written with a note; True always pins (with each cloud's
+    default credential chain when no client is given); False deploys the tag as written. An image given
+    by digest is deployed as written.
 
     Raises:
         SpecError: the spec is invalid for this provider; no API call was made.
         ProviderError: a cloud call failed; ``.changed`` lists what had already changed.
+        RefusedError: polycloud will not make the change (not its own, a quota); nothing more was written.
+        ProviderError: also when the image registry cannot be reached or has no such image (code
+            ``RegistryUnreachable`` / ``ImageNotResolved``); nothing was deployed.
     """
-    adapter, the_plan = _prepare(spec, provider, limits, settings)
+    limits = _overrides_given(limit_overrides, limits, "deploy")
+    settings = _settings_given(settings, legacy_settings, "deploy")
+    adapter, the_plan = _prepare(spec, provider, limits, settings,
+                                 {"pin_images": pin_images, "image_registry": image_registry})
     if dry_run or the_plan.action == "unchanged":
         live = the_plan.live
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,
@@ -125,8 +176,11 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, dry_run: bool = False,
     return result
 
 
-def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
+def export(name: str, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
+           **legacy_settings: Any) -> Imported:
     """Read a live function back into a spec (with notes on what did not map).
+
+    ``settings`` are the adapter's (``{"region": ...}``); as keywords they are deprecated.
 
     Raises:
         NotFoundError: no such function.
@@ -134,7 +188,7 @@ def export(name: str, provider: ProviderInput, **settings: Any) -> Imported:
     """
     from polycloud.errors import NotFoundError
 
-    adapter = _adapter(provider, None, settings)
+    adapter = _adapter(provider, None, _settings_given(settings, legacy_settings, "export"))
     live = adapter.read(name)
     if live is None:
         raise NotFoundError(f"{name} does not exist", provider=adapter.name, operation="read")

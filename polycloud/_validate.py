@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -53,15 +54,21 @@ def load_input(spec: SpecInput) -> tuple[FunctionSpec, SpecSource | None]:
 
 
 def validate(spec: SpecInput, providers: Sequence[str] | None = None, *,
-             limits: Mapping[str, Any] | None = None) -> Report:
-    """Check a spec (object or file path) and return every finding; never raises on bad specs.
+             limit_overrides: Mapping[str, Any] | None = None, limits: Mapping[str, Any] | None = None) -> Report:
+    """Check a spec (file path, object or mapping) and return every finding; never raises on bad specs.
 
-    ``providers`` are keys or aliases (default: see ``target_providers``); ``limits`` is a
-    limits-overrides document (see ``polycloud.limits.load_limits``).
+    ``providers`` are keys or aliases (default: see ``target_providers``); ``limit_overrides`` is a
+    limits-overrides document keyed by provider (a ``--limits`` file's content; ``limits=`` is its
+    deprecated name).
 
     Raises:
         UnknownProviderError: a requested provider is not registered.
     """
+    if limits is not None:
+        warnings.warn("validate(..., limits=...): the limits overrides are now limit_overrides=; limits= is "
+                      "deprecated", DeprecationWarning, stacklevel=2)
+        limit_overrides = limit_overrides if limit_overrides is not None else limits
+    limits = limit_overrides
     try:
         loaded, source = load_input(spec)
     except SpecError as exc:
@@ -99,11 +106,11 @@ def check_spec(spec: FunctionSpec, adapters: Sequence[Adapter], *, source: SpecS
 
 
 def validate_files(paths: Iterable[SpecInput], providers: Sequence[str] | None = None, *,
-                   limits: Mapping[str, Any] | None = None) -> Report:
+                   limit_overrides: Mapping[str, Any] | None = None) -> Report:
     """``validate`` over many files, merged into one report."""
     merged = Report()
     for path in paths:
-        one = validate(path, providers, limits=limits)
+        one = validate(path, providers, limit_overrides=limit_overrides)
         one.checked.setdefault(str(path) if isinstance(path, (str, Path)) else "<spec>", list(one.providers))
         merged.merge(one)
         if isinstance(path, (str, Path)) and str(path) not in merged.files:

@@ -49,7 +49,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from polycloud.source import UNREADABLE
 
     providers, limits = providers_flag(args.provider), limits_flag(args.limits)
-    report = validate_files(args.files, providers, limits=limits)
+    report = validate_files(args.files, providers, limit_overrides=limits)
     if args.image_archive:
         report.extend(image_archive_findings(args.files, args.image_archive, providers, limits, args.cosign_key))
     elif args.cosign_key:
@@ -183,6 +183,8 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--limits", metavar="FILE", help="JSON/YAML overrides of the limits data")
         command.add_argument("--dry-run", action="store_true", help="write nothing; show what would change "
                              "(plan never writes)")
+        command.add_argument("--no-pin", action="store_true", help="deploy the image tag as written instead of "
+                             "the digest it names now in its registry (docs/images.md, Digests)")
 
     export = cloud("export", "write a live function as a spec", cmd_export)
     export.add_argument("name", metavar="NAME", help="the function's name")

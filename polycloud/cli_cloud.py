@@ -103,13 +103,22 @@ def _describe_deployment(result: Any, verb: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _pin_images(args: argparse.Namespace) -> bool | None:
+    """``--no-pin``: False; a real cloud: True (pin, with the clouds' default credentials); ``--sandbox``: None
+    (pin with the in-process sandbox's registry; a sandbox server's deploys keep the tag as written)."""
+    if getattr(args, "no_pin", False):
+        return False
+    return None if getattr(args, "sandbox", False) else True
+
+
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     """`polycloud deploy FILE -p P`: create or update the function."""
     from polycloud._deploy import deploy
 
     provider = _one_provider(args)
     dry = args.dry_run if dry_run is None else dry_run
-    result = deploy(args.file, provider, dry_run=dry, limits=limits_flag(args.limits), **_settings(args, provider))
+    result = deploy(args.file, provider, dry_run=dry, limit_overrides=limits_flag(args.limits),
+                    settings=_settings(args, provider), pin_images=_pin_images(args))
     if args.format == "json":
         emit(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
@@ -130,7 +139,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from polycloud.source import dump_spec
 
     provider = _one_provider(args)
-    imported = export(args.name, provider, **_settings(args, provider))
+    imported = export(args.name, provider, settings=_settings(args, provider))
     spec, withheld = withhold_secrets(imported.spec)
     emit(dump_spec(spec, args.format), args.output)
     for note in imported.notes + withheld:

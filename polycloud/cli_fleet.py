@@ -76,7 +76,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from polycloud.fleet import list_functions
 
     provider = _one_provider(args)
-    found = list_functions(provider, **_settings(args, provider))
+    found = list_functions(provider, settings=_settings(args, provider))
     if args.format == "json":
         emit(json.dumps({"provider": provider, "functions": [row.to_dict() for row in found]}, indent=2) + "\n")
         return EXIT_OK
@@ -96,7 +96,7 @@ def _delete(args: argparse.Namespace) -> int:
     from polycloud.fleet import delete
 
     provider = _one_provider(args)
-    result = delete(args.name, provider, dry_run=args.dry_run, **_settings(args, provider))
+    result = delete(args.name, provider, dry_run=args.dry_run, settings=_settings(args, provider))
     if args.format == "json":
         emit(json.dumps(result.to_dict(), indent=2) + "\n")
         return EXIT_OK
@@ -128,7 +128,7 @@ def cmd_deploy_files(args: argparse.Namespace) -> int:
     provider = _one_provider(args)
     jobs = args.jobs or DEFAULT_JOBS
     start = time.perf_counter()
-    results = deploy_all(files, provider, jobs=jobs, dry_run=args.dry_run, limits=limits_flag(args.limits),
+    results = deploy_all(files, provider, jobs=jobs, dry_run=args.dry_run, limit_overrides=limits_flag(args.limits),
                          settings=_settings(args, provider))
     return _summary(results, args.format, jobs, time.perf_counter() - start, "plan" if args.dry_run else "deploy")
 

@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
-from polycloud._deploy import _adapter, deploy
+from polycloud._deploy import _adapter, _settings_given, deploy
 from polycloud._plan import Deployment
 from polycloud._validate import SpecInput
 from polycloud.adapter import Adapter, Listed
@@ -165,7 +165,7 @@ def run_all(items: Sequence[T], work: Callable[[T], R], label: Callable[[T], str
 
 
 def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT_JOBS, dry_run: bool = False,
-               limits: Mapping[str, Any] | None = None,
+               limit_overrides: Mapping[str, Any] | None = None,
                settings: Mapping[str, Any] | None = None) -> list[FleetResult[Deployment]]:
     """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider`` (a key or alias, so
     each job makes its own adapter), at most ``jobs`` at a time, each as ``polycloud.deploy`` would with
@@ -178,7 +178,8 @@ def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT
         ValueError: ``jobs`` is not a whole number of at least 1.
     """
     given = dict(settings or {})
-    return run_all(list(specs), lambda spec: deploy(spec, provider, dry_run=dry_run, limits=limits, **given),
+    return run_all(list(specs), lambda spec: deploy(spec, provider, dry_run=dry_run, limit_overrides=limit_overrides,
+                                                    settings=given),
                    _label, jobs=jobs, verb="deployed")
 
 
@@ -201,15 +202,16 @@ def migrate_all(names: Iterable[str], source: str, target: str, *, jobs: int = D
                    jobs=jobs, verb="migrated")
 
 
-def list_functions(provider: str | Adapter, **settings: Any) -> list[Listed]:
-    """The functions ``provider`` holds where its settings point (region, resource group, project), polycloud's
-    and others', sorted by name.
+def list_functions(provider: str | Adapter, *, settings: Mapping[str, Any] | None = None,
+                   **legacy_settings: Any) -> list[Listed]:
+    """The functions ``provider`` holds where its ``settings`` point (region, resource group, project),
+    polycloud's and others', sorted by name.
 
     Raises:
         AdapterError: the adapter cannot list (a third-party adapter without ``list``).
         ProviderError: a listing call failed.
     """
-    adapter = _adapter(provider, None, settings)
+    adapter = _adapter(provider, None, _settings_given(settings, legacy_settings, "list_functions"))
     lister = getattr(adapter, "list", None)
     if lister is None:
         raise AdapterError(f"the {adapter.name} adapter cannot list functions: it has no list method")
@@ -235,7 +237,8 @@ class Deleted:
                 "dry_run": self.dry_run, "deleted": not self.dry_run, "notes": list(self.notes)}
 
 
-def delete(name: str, provider: str | Adapter, *, dry_run: bool = False, **settings: Any) -> Deleted:
+def delete(name: str, provider: str | Adapter, *, dry_run: bool = False, settings: Mapping[str, Any] | None = None,
+           **legacy_settings: Any) -> Deleted:
     """Delete the function ``name`` from ``provider`` when polycloud owns it (or ``adopt=True`` takes it over);
     with ``dry_run``, read it and say what would be deleted, writing nothing.
 
@@ -244,7 +247,7 @@ def delete(name: str, provider: str | Adapter, *, dry_run: bool = False, **setti
         OwnershipError: polycloud did not create it and ``adopt`` is off (nothing was deleted).
         ProviderError: a call failed.
     """
-    adapter = _adapter(provider, None, settings)
+    adapter = _adapter(provider, None, _settings_given(settings, legacy_settings, "delete"))
     live = adapter.read(name)
     if live is None:
         raise NotFoundError(f"{name} does not exist", provider=adapter.name, operation="delete")

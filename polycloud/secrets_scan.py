@@ -94,7 +94,9 @@ _EXTRA: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("key in a DSN", re.compile(_SCHEME + r"([A-Za-z0-9_-]{16,})@")),
     ("connection-string key", re.compile(
         r"(?i)\b(?:AccountKey|SharedAccessSignature|SharedAccessKey|Password|Pwd)=([^;\s]+)")),
-    ("authorization header", re.compile(r"(?i)\b(?:Bearer|Basic|Token)\s+([A-Za-z0-9._~+/=-]{8,})")),
+    # An HTTP scheme, then a credential with a digit in it (so prose such as "token exchange" is left alone).
+    ("authorization header", re.compile(
+        r"\b(?:[Bb]earer|Basic|Token)\s+((?=[A-Za-z._~+/=-]*[0-9])[A-Za-z0-9._~+/=-]{8,})")),
     # The whole block: PEM base64 holds no '-', so [^-]* stops at the END line (and the scan stays linear).
     ("private key", re.compile(r"-----BEGIN [A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----[^-]*"
                                r"(?:-----END [A-Z ]{0,40}PRIVATE KEY(?: BLOCK)?-----)?")),

@@ -63,7 +63,7 @@ def test_the_library_logs_and_never_prints(polycloud_sandbox, capfd: pytest.Capt
                                            caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="polycloud")
     polycloud_sandbox.fake("gcp").inject(1, status=429, retry_after=2)
-    assert deploy(EXAMPLE, "gcp", **polycloud_sandbox.settings("gcp")).action == "created"
+    assert deploy(EXAMPLE, "gcp", settings=polycloud_sandbox.settings("gcp")).action == "created"
     assert capfd.readouterr().err == ""
     (record,) = [r for r in caplog.records if r.name == "polycloud.retry"]
     assert (record.operation, record.attempt, record.wait, record.levelno) == ("GetService", 1, 2, logging.INFO)

@@ -25,22 +25,23 @@ def clouds() -> Iterator[None]:
 
 def test_aws_to_cloud_run_carries_every_portable_field(clouds: None) -> None:
     source = load_spec(EXAMPLE)
-    deploy(source, "aws", **sandbox.sandbox_settings("aws-lambda"))
+    deploy(source, "aws", settings=sandbox.sandbox_settings("aws-lambda"))
     result = migrate("hello-api", "aws", "gcp",
                                source_settings=sandbox.sandbox_settings("aws-lambda"),
                      target_settings=sandbox.sandbox_settings("gcp-cloud-run"),
                      providers={"project": "acme", "region": "europe-west1"}, image=GCP_IMAGE)
     assert result.deployment.action == "created"
     assert result.source.spec.memory == source.memory
-    on_gcp = export("hello-api", "gcp", **sandbox.sandbox_settings("gcp-cloud-run"),
-                    project="acme", region="europe-west1").spec
+    on_gcp = export("hello-api", "gcp",
+                    settings={**sandbox.sandbox_settings("gcp-cloud-run"), "project": "acme",
+                              "region": "europe-west1"}).spec
     for field in ("name", "memory", "timeout", "port", "environment", "tags", "concurrency", "network"):
         assert getattr(on_gcp, field) == getattr(source, field), field
     assert on_gcp.image_for("gcp") == GCP_IMAGE
 
 
 def test_migration_that_does_not_fit_writes_nothing(clouds: None) -> None:
-    deploy(load_spec(EXAMPLE), "aws", **sandbox.sandbox_settings("aws-lambda"))
+    deploy(load_spec(EXAMPLE), "aws", settings=sandbox.sandbox_settings("aws-lambda"))
     run = sandbox.fakes["gcp-cloud-run"]
     with pytest.raises(MigrationRefusedError) as caught:   # an ECR image is not a registry Cloud Run can pull from
         migrate("hello-api", "aws", "gcp", source_settings=sandbox.sandbox_settings("aws-lambda"),

@@ -178,16 +178,16 @@ def test_python_api_results_and_reprs(spec_file: Path) -> None:
     assert spec.environment["STRIPE_KEY"] == PLANTED["STRIPE_KEY"][0]  # the object keeps the value
     shown = [repr(spec), str(spec)]
     aws = sandbox.sandbox_settings("aws-lambda")
-    the_plan = plan(spec, "aws", **aws)
+    the_plan = plan(spec, "aws", settings=aws)
     shown += [repr(the_plan), str(the_plan), *(repr(c) for c in the_plan.changes)]
-    result = deploy(spec, "aws", **aws)
+    result = deploy(spec, "aws", settings=aws)
     shown += [repr(result), str(result), json.dumps(result.to_dict())]
     rotated = FunctionSpec.model_validate({**spec.model_dump(), "environment": {
         **spec.environment, **{name: value for name, (value, _) in ROTATED.items()}}})
-    update = deploy(rotated, "aws", **aws)
+    update = deploy(rotated, "aws", settings=aws)
     assert update.action == "updated"
     shown += [repr(update), *(c.describe() for c in update.changes), json.dumps(update.to_dict())]
-    imported = export("leak-me", "aws", **aws)
+    imported = export("leak-me", "aws", settings=aws)
     assert imported.spec.environment["STRIPE_KEY"] == ROTATED["STRIPE_KEY"][0]  # migrate needs the real value
     shown += [repr(imported), str(imported)]
     migration = migrate("leak-me", "aws", "gcp", source_settings=aws,

@@ -178,7 +178,7 @@ def migrate(name: str, source: ProviderInput, target: ProviderInput, *,
         NotFoundError: no such function on the source.
         ProviderError: a cloud call failed; ``.changed`` lists what had already changed.
     """
-    imported = export(name, source, **dict(source_settings or {}))
+    imported = export(name, source, settings=dict(source_settings or {}))
     source_cls = _provider_class(source)
     options = _options(new_name, image, image_map, secrets, overrides, providers, fit)
     analysis = _analyse(imported.spec, source_cls.name, source_cls.section, target, dict(target_settings or {}),

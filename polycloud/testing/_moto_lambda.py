@@ -14,6 +14,7 @@ Installed by ``polycloud.testing.aws.extend_moto()``; in-process and in ``Thread
 - AddPermission with a statement id already in the policy is a ResourceConflictException, as on AWS.
 - The account's concurrency quota: GetAccountSettings, and PutFunctionConcurrency refusing to leave less
   than the minimum unreserved (``_moto_account``).
+- CreateFunction and UpdateFunctionCode refuse an ImageUri with both a tag and a digest (``_moto_image``).
 - ListFunctions answers pages of at most 50 functions with a ``NextMarker`` (``_moto_listing``).
 - A new IAM role is not usable by Lambda at once, for as long as ``MotoBehaviour`` says
   (``_moto_propagation``).
@@ -52,7 +53,7 @@ def install() -> None:
     from moto.awslambda.responses import LambdaResponse
     from moto.iam.models import IAMBackend
 
-    from polycloud.testing import _moto_account, _moto_listing, _moto_propagation, _moto_revision
+    from polycloud.testing import _moto_account, _moto_image, _moto_listing, _moto_propagation, _moto_revision
 
     urls.url_paths[PROVISIONED_PATH] = LambdaResponse.dispatch
     urls.url_paths[_moto_account.ACCOUNT_SETTINGS_PATH] = LambdaResponse.dispatch
@@ -64,10 +65,12 @@ def install() -> None:
         "put_function_concurrency": _moto_account.within_quota(
             _reserved_not_below_provisioned(LambdaResponse.put_function_concurrency)),
         "get_account_settings": _moto_account.get_account_settings,
-        "create_function": _moto_propagation.refusing_new_roles(LambdaResponse.create_function),
+        "create_function": _moto_image.refusing_tag_and_digest(
+            _moto_propagation.refusing_new_roles(LambdaResponse.create_function)),
         "update_function_configuration": _moto_revision.checking_revision(_moto_propagation.refusing_new_roles(
             LambdaResponse.update_function_configuration)),
-        "update_function_code": _moto_revision.checking_revision(LambdaResponse.update_function_code),
+        "update_function_code": _moto_image.refusing_tag_and_digest(
+            _moto_revision.checking_revision(LambdaResponse.update_function_code)),
         "publish_version": _moto_revision.checking_revision(LambdaResponse.publish_version),
         "add_permission": _unique_statement_ids(LambdaResponse.add_permission),
         "create_function_url_config": _create_url,

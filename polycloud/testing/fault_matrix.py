@@ -191,7 +191,7 @@ def _deploy(provider: str, scenario: str, world: _World) -> Callable[[], Any]:
     from polycloud import deploy
 
     spec = _spec(provider, scenario)
-    return lambda: deploy(spec, provider, **world.settings)
+    return lambda: deploy(spec, provider, settings=world.settings)
 
 
 def _prepare(provider: str, scenario: str, world: _World) -> None:
@@ -215,7 +215,7 @@ def _outcome(provider: str, scenario: str, world: _World) -> str:
         outcome = "stops"
     try:
         run()
-        converged = plan(_spec(provider, scenario), provider, **world.settings).action == "unchanged"
+        converged = plan(_spec(provider, scenario), provider, settings=world.settings).action == "unchanged"
     except PolycloudError:
         converged = False
     return outcome if converged else "DIVERGES"

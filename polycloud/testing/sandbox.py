@@ -35,6 +35,7 @@ from polycloud.testing._daemon import (
 
 if TYPE_CHECKING:
     from polycloud.adapter import Adapter
+    from polycloud.testing.sandbox_registry import SandboxRegistries
 
 __all__ = ["Rehearsal", "Sandbox", "SandboxServerError", "ServerInfo", "ServerStatus", "fakes", "open_sandbox",
            "rehearse", "reset", "sandbox_settings", "server_status", "start_server", "state_dir", "stop_server"]
@@ -81,12 +82,33 @@ def _start() -> None:
         arm.install(mock)
         run.install(mock)
         fakes["azure-functions"], fakes["gcp-cloud-run"] = arm, run
+        _start_registries(stack, mock, except_urls=(arm.base_url, run.base_url))
         _factories["azure-functions"] = lambda: azure.sandbox_settings(arm)
         _factories["gcp-cloud-run"] = lambda: gcp.sandbox_settings(run)
     except BaseException:
         stack.close()
         raise
     _stack = stack
+
+
+def _start_registries(stack: contextlib.ExitStack, mock: Any, *, except_urls: tuple[str, ...]) -> None:
+    """Serve every image registry from ``SandboxRegistries`` and make plan/deploy pin digests with it
+    until the sandbox stops (``requests``, the ``image`` extra's client library, must be installed)."""
+    try:
+        import requests  # noqa: F401  # the registry client's HTTP library
+    except ImportError:
+        return
+    from urllib.parse import urlsplit
+
+    from polycloud._pinning import use_registry
+    from polycloud.image import RegistryClient
+    from polycloud.testing.sandbox_registry import SandboxRegistries
+
+    registries = SandboxRegistries()
+    registries.install(mock, except_hosts=tuple(urlsplit(url).netloc for url in except_urls))
+    fakes["image-registry"] = registries
+    use_registry(RegistryClient())
+    stack.callback(use_registry, None)
 
 
 def _restore_env(key: str, value: str | None) -> None:
@@ -140,6 +162,22 @@ class Sandbox:
         key = provider if provider == "aws-iam" else _canonical(provider)
         self.settings("aws-lambda" if key == "aws-iam" else key)
         return fakes[key]
+
+    @property
+    def registries(self) -> SandboxRegistries:
+        """The in-process sandbox's image registries (``push_build`` moves a tag, as a CI push does).
+
+        Raises:
+            SandboxServerError: the sandbox is a server (whose deploys do not pin digests).
+            MissingDependencyError: ``requests`` (the ``polycloud-sdk[image]`` extra) is not installed.
+        """
+        if self.server is not None:
+            raise SandboxServerError("the sandbox server does not serve image registries: its deploys keep the "
+                                     "tag as written; use open_sandbox(server=False)")
+        if "image-registry" not in fakes:
+            raise MissingDependencyError("the sandbox's image registries (requests)", "polycloud-sdk[image]")
+        registries: SandboxRegistries = fakes["image-registry"]
+        return registries
 
     def adapter_for(self, provider: str, **overrides: Any) -> Adapter:
         """An adapter of ``provider`` on its fake; ``overrides`` add or replace settings (``region=...``)."""
@@ -272,18 +310,31 @@ def rehearse(path: str, provider: str, *, settings: dict[str, Any] | None = None
     role = spec.providers.aws.role if provider == "aws-lambda" and spec.providers.aws else None
     if role:
         row.notes.append(_seed_role(settings["iam_client"], role))
-    first = deploy(path, provider, **settings)
+    first = deploy(path, provider, settings=settings)
     row.deploy = first.action
     row.notes += first.notes
-    second = deploy(path, provider, **settings)
+    second = deploy(path, provider, settings=settings)
     row.redeploy, row.redeploy_changes = second.action, len(second.changes)
     adapter = registry.load(provider)
-    back = export(spec.name, provider, **{**adapter.settings_from(spec), **settings}).spec
+    back = export(spec.name, provider, settings={**adapter.settings_from(spec), **settings}).spec
     section = adapter.section
     mine = {**spec.model_dump(exclude={"providers"}), "image": spec.image_for(section)}
     theirs = back.model_dump(exclude={"providers"})
+    if _pinned_form(str(mine["image"]), str(theirs["image"])):
+        theirs["image"] = mine["image"]  # deploy pinned the tag to its digest: the same image, by digest
     row.export_differs = sorted(key for key in mine if mine[key] != theirs[key])
     return row
+
+
+def _pinned_form(written: str, exported: str) -> bool:
+    """True when ``exported`` is ``written`` pinned by digest (``name:tag`` deployed as ``name@sha256:...``)."""
+    from polycloud.image import ImageReference
+
+    try:
+        mine, theirs = ImageReference.parse(written), ImageReference.parse(exported)
+    except ValueError:
+        return False
+    return mine.digest is None and theirs.digest is not None and theirs.tag is None and theirs.name == mine.name
 
 
 def _seed_role(iam: Any, arn: str) -> str:

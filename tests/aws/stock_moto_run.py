@@ -30,10 +30,10 @@ def rehearse(path: str) -> dict[str, Any]:
     spec = load_spec(path)
     region = spec.providers.aws.region if spec.providers.aws and spec.providers.aws.region else "us-east-1"
     settings: dict[str, Any] = {"retry": RetryPolicy.no_wait(), "waiter_delay": 0, **_clients(region)}
-    first = deploy(spec, "aws", **settings)
-    again = deploy(spec, "aws", **settings)
-    bigger = deploy(spec.model_copy(update={"memory": spec.memory + 512}), "aws", **settings)
-    imported = export(spec.name, "aws", region=region, **settings)
+    first = deploy(spec, "aws", settings=settings)
+    again = deploy(spec, "aws", settings=settings)
+    bigger = deploy(spec.model_copy(update={"memory": spec.memory + 512}), "aws", settings=settings)
+    imported = export(spec.name, "aws", settings={"region": region, **settings})
     return {"path": path, "actions": [first.action, again.action, bigger.action],
             "changes": [c.path for c in bigger.changes], "notes": first.notes + bigger.notes,
             "exported_memory": imported.spec.memory, "export_notes": imported.notes,

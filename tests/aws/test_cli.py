@@ -46,7 +46,7 @@ def _lambda(endpoint: str):  # noqa: ANN202
 
 def test_deploy_plan_export_through_the_server(server_env: str, spec_file: Path, tmp_path: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--format", "json"]) == 0
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--no-pin", "--format", "json"]) == 0
     created = json.loads(capsys.readouterr().out)
     assert created["action"] == "created"
     assert created["resource_id"].endswith(":function:cli-fn")
@@ -58,11 +58,11 @@ def test_deploy_plan_export_through_the_server(server_env: str, spec_file: Path,
     provisioned = lam.get_provisioned_concurrency_config(FunctionName="cli-fn", Qualifier="live")
     assert provisioned["RequestedProvisionedConcurrentExecutions"] == 1
 
-    assert main(["-q", "deploy", str(spec_file), "-p", "aws"]) == 0
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--no-pin"]) == 0
     assert "cli-fn: unchanged" in capsys.readouterr().out
 
     spec_file.write_text(SPEC.replace("timeout: 45s", "timeout: 60s"))
-    assert main(["plan", str(spec_file), "-p", "aws", "--format", "json"]) == 0
+    assert main(["plan", str(spec_file), "-p", "aws", "--no-pin", "--format", "json"]) == 0
     planned = json.loads(capsys.readouterr().out)
     assert planned["dry_run"] is True
     assert [(c["path"], c["old"], c["new"]) for c in planned["changes"]] == [("function.Timeout", 45, 60)]
@@ -76,7 +76,7 @@ def test_deploy_plan_export_through_the_server(server_env: str, spec_file: Path,
 def test_invalid_spec_exits_1_before_any_call(server_env: str, spec_file: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     spec_file.write_text(SPEC.replace("memory: 1GiB", "memory: 12GiB"))
-    assert main(["deploy", str(spec_file), "-p", "aws"]) == 1
+    assert main(["deploy", str(spec_file), "-p", "aws", "--no-pin"]) == 1
     err = capsys.readouterr().err
     assert "polycloud.yaml:3:1" in err and "aws-memory" in err and "10240" in err
     assert _lambda(server_env).list_functions()["Functions"] == []
@@ -126,7 +126,7 @@ def test_zip_function_is_neither_deployed_over_nor_exported(server_env: str, spe
         RoleName="zip", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     _lambda(server_env).create_function(FunctionName="cli-fn", Runtime="python3.12", Handler="app.handler",
                                         Role=role, Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
-    assert main(["deploy", str(spec_file), "-p", "aws"]) == 3
+    assert main(["deploy", str(spec_file), "-p", "aws", "--no-pin"]) == 3
     assert "cannot convert a function's package type" in capsys.readouterr().err
     assert main(["export", "cli-fn", "-p", "aws", "--region", REGION]) == 3
     assert "Zip package: not exportable as a container spec" in capsys.readouterr().err
@@ -141,11 +141,11 @@ def test_a_function_polycloud_did_not_create_needs_set_adopt(server_env: str, sp
         RoleName="own", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
     _lambda(server_env).create_function(FunctionName="cli-fn", PackageType="Image", Code={"ImageUri": IMAGE},
                                         Role=role)
-    assert main(["deploy", str(spec_file), "-p", "aws"]) == 3
+    assert main(["deploy", str(spec_file), "-p", "aws", "--no-pin"]) == 3
     assert "--set adopt=true" in capsys.readouterr().err
-    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--set", "adopt=true"]) == 0
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--no-pin", "--set", "adopt=true"]) == 0
     assert "adopted function cli-fn" in capsys.readouterr().out
-    assert main(["-q", "deploy", str(spec_file), "-p", "aws"]) == 0
+    assert main(["-q", "deploy", str(spec_file), "-p", "aws", "--no-pin"]) == 0
     assert "cli-fn: unchanged" in capsys.readouterr().out
 
 
@@ -157,7 +157,7 @@ def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
     try:
         sandbox.sandbox_settings("aws-lambda")
         sandbox.fakes["aws-lambda"].inject(1, status=400, operation="PutFunctionConcurrency")
-        assert main(["deploy", str(spec_file), "-p", "aws", "--sandbox", "--format", "json"]) == 3
+        assert main(["deploy", str(spec_file), "-p", "aws", "--no-pin", "--sandbox", "--format", "json"]) == 3
         out = json.loads(capsys.readouterr().out)
         assert out["ok"] is False
         assert (out["error"]["operation"], out["error"]["status"]) == ("PutFunctionConcurrency", 400)
@@ -166,7 +166,7 @@ def test_api_failure_midway_exits_3_and_says_what_changed(spec_file: Path,
             "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
             "created function cli-fn", "published version 1",
             "pointed alias live at version 1"]
-        assert main(["deploy", str(spec_file), "-p", "aws", "--sandbox"]) == 0
+        assert main(["deploy", str(spec_file), "-p", "aws", "--no-pin", "--sandbox"]) == 0
         assert "cli-fn: updated" in capsys.readouterr().out
     finally:
         sandbox.reset()

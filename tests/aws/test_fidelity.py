@@ -30,7 +30,7 @@ def test_first_deploy_with_a_managed_role_waits_out_iam_propagation(
     refusals = GENERAL_ATTEMPTS + 4  # more than the general budget has attempts
     caplog.set_level(logging.DEBUG, logger="polycloud_aws")
     with moto_behaviour(role_propagation_calls=refusals):
-        result = deploy(make_spec(), "aws", **adapter_settings)
+        result = deploy(make_spec(), "aws", settings=adapter_settings)
     assert result.action == "created"
     assert aws["faults"].calls.count("CreateFunction") == refusals + 1
     waits = [r for r in caplog.records if r.name == "polycloud_aws.propagation"]
@@ -59,14 +59,14 @@ def test_the_cli_shows_the_wait_for_iam_as_progress(tmp_path: Path, capsys: pyte
 def test_the_vpc_permission_answer_is_waited_out_after_polycloud_made_the_role(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     with moto_behaviour(role_propagation_calls=GENERAL_ATTEMPTS + 2):
-        assert deploy(make_spec(**VPC), "aws", **adapter_settings).action == "created"
+        assert deploy(make_spec(**VPC), "aws", settings=adapter_settings).action == "created"
     assert aws["faults"].calls.count("CreateFunction") == GENERAL_ATTEMPTS + 3
 
 
 def test_propagation_has_its_own_budget_which_ends(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     settings = {**adapter_settings, "propagation_retry": RetryPolicy.no_wait(attempts=3)}
     with moto_behaviour(role_propagation_calls=10), pytest.raises(ProviderError) as caught:
-        deploy(make_spec(), "aws", **settings)
+        deploy(make_spec(), "aws", settings=settings)
     assert NOT_ASSUMABLE in str(caught.value)
     assert aws["faults"].calls.count("CreateFunction") == 1 + 3
     assert caught.value.changed == ["created role polycloud-lambda-logs",
@@ -78,7 +78,7 @@ def test_a_users_own_new_role_keeps_the_general_budget(aws: dict[str, Any],
     with moto_behaviour(role_propagation_calls=GENERAL_ATTEMPTS + 4):
         arn = aws["iam_client"].create_role(RoleName="mine", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         with pytest.raises(ProviderError) as caught:
-            deploy(make_spec(providers={"aws": {"region": REGION, "role": arn}}), "aws", **adapter_settings)
+            deploy(make_spec(providers={"aws": {"region": REGION, "role": arn}}), "aws", settings=adapter_settings)
     assert NOT_ASSUMABLE in str(caught.value)
     assert aws["faults"].calls.count("CreateFunction") == GENERAL_ATTEMPTS
 
@@ -105,7 +105,7 @@ def test_the_fake_refuses_a_new_role_as_lambda_does(aws: dict[str, Any]) -> None
 def test_reserved_concurrency_beyond_a_low_quota_is_refused_before_any_write(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     with moto_behaviour(concurrency_quota=10), pytest.raises(RefusedError) as caught:
-        deploy(make_spec(), "aws", **adapter_settings)  # max_instances 25
+        deploy(make_spec(), "aws", settings=adapter_settings)  # max_instances 25
     message = str(caught.value)
     assert caught.value.code == "ReservedConcurrencyQuota"
     assert "concurrency.max_instances 25" in message and "quota is 10" in message
@@ -117,8 +117,8 @@ def test_reserved_concurrency_beyond_a_low_quota_is_refused_before_any_write(
 def test_the_quota_is_read_at_plan_time_so_plan_and_dry_run_refuse_too(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     with moto_behaviour(concurrency_quota=10):
-        for attempt in (lambda: plan(make_spec(), "aws", **adapter_settings),
-                        lambda: deploy(make_spec(), "aws", dry_run=True, **adapter_settings)):
+        for attempt in (lambda: plan(make_spec(), "aws", settings=adapter_settings),
+                        lambda: deploy(make_spec(), "aws", dry_run=True, settings=adapter_settings)):
             with pytest.raises(RefusedError, match="quota is 10"):
                 attempt()
     assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
@@ -127,20 +127,23 @@ def test_the_quota_is_read_at_plan_time_so_plan_and_dry_run_refuse_too(
 def test_reserved_concurrency_is_checked_against_what_the_account_has_left(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     with moto_behaviour(concurrency_quota=150):  # 50 above the 100 Lambda keeps unreserved
-        deploy(make_spec(name="other", concurrency={"max_instances": 20}), "aws", **adapter_settings)
+        deploy(make_spec(name="other", concurrency={"max_instances": 20}), "aws", settings=adapter_settings)
         with pytest.raises(RefusedError) as caught:
-            deploy(make_spec(concurrency={"max_instances": 31}), "aws", **adapter_settings)
+            deploy(make_spec(concurrency={"max_instances": 31}), "aws", settings=adapter_settings)
         assert "at most 30 can be reserved for orders" in str(caught.value)
-        assert deploy(make_spec(concurrency={"max_instances": 30}), "aws", **adapter_settings).action == "created"
+        assert deploy(make_spec(concurrency={"max_instances": 30}), "aws",
+                      settings=adapter_settings).action == "created"
         # its own reservation counts as available when it changes
-        assert deploy(make_spec(concurrency={"max_instances": 25}), "aws", **adapter_settings).action == "updated"
-        assert deploy(make_spec(concurrency={"max_instances": 30}), "aws", **adapter_settings).action == "updated"
+        assert deploy(make_spec(concurrency={"max_instances": 25}), "aws",
+                      settings=adapter_settings).action == "updated"
+        assert deploy(make_spec(concurrency={"max_instances": 30}), "aws",
+                      settings=adapter_settings).action == "updated"
 
 
 def test_a_quota_the_credentials_may_not_read_is_not_checked_with_a_note(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     aws["faults"].inject(1, status=403, code="AccessDeniedException", operation="GetAccountSettings")
-    result = deploy(make_spec(), "aws", **adapter_settings)
+    result = deploy(make_spec(), "aws", settings=adapter_settings)
     assert result.action == "created"
     assert any("was denied (AccessDeniedException)" in note and "lambda:GetAccountSettings" in note
                for note in result.notes)
@@ -148,7 +151,7 @@ def test_a_quota_the_credentials_may_not_read_is_not_checked_with_a_note(
 
 def test_the_fake_refuses_reservations_below_the_minimum_as_lambda_does(aws: dict[str, Any],
                                                                         adapter_settings: dict[str, Any]) -> None:
-    deploy(make_spec(concurrency={"max_instances": None}), "aws", **adapter_settings)
+    deploy(make_spec(concurrency={"max_instances": None}), "aws", settings=adapter_settings)
     lam = aws["client"]
     with moto_behaviour(concurrency_quota=10):
         assert lam.get_account_settings()["AccountLimit"]["UnreservedConcurrentExecutions"] == 10
@@ -176,17 +179,17 @@ def _statements(lam: Any) -> set[str]:
 def test_a_public_statement_left_by_a_failed_make_private_is_removed_next_time(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     lam, faults = aws["client"], aws["faults"]
-    deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings)
+    deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings)
     faults.inject(1, status=403, operation="RemovePermission", after=1)  # the second one fails
     with pytest.raises(ProviderError):
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     assert _statements(lam) == {"polycloud-url-public-invoke"}  # InvokeFunction for principal * is left
-    behind = plan(make_spec(), "aws", **adapter_settings)
+    behind = plan(make_spec(), "aws", settings=adapter_settings)
     assert [(c.path, c.old, c.new) for c in behind.changes] == [
         ("url.Public", ["polycloud-url-public-invoke"], False)]
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "updated"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "updated"
     assert _statements(lam) == set()
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "unchanged"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "unchanged"
 
 
 # -- item 9: errors that escaped untranslated, and what .changed says -----------------------------------------
@@ -196,12 +199,12 @@ def test_an_answer_botocore_cannot_parse_is_a_provider_error_with_changed(
 
     aws["iam_faults"].inject(1, garbled=True, operation="PutRolePolicy")
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     assert isinstance(caught.value.__cause__, ResponseParserError)
     assert (caught.value.operation, caught.value.code) == ("PutRolePolicy", "ResponseParserError")
     assert "botocore could not parse the answer to PutRolePolicy" in str(caught.value)
     assert caught.value.changed == ["created role polycloud-lambda-logs"]
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "created"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "created"
 
 
 @pytest.mark.parametrize("operation", ["CreateAlias", "UpdateAlias"])
@@ -209,14 +212,14 @@ def test_a_version_published_before_the_alias_call_failed_is_in_changed(
         operation: str, aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     lam, faults = aws["client"], aws["faults"]
     if operation == "UpdateAlias":
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     faults.inject(1, status=400, operation=operation)
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(memory="2GiB"), "aws", **adapter_settings)
+        deploy(make_spec(memory="2GiB"), "aws", settings=adapter_settings)
     version = "2" if operation == "UpdateAlias" else "1"
     assert caught.value.changed[-1] == f"published version {version}"
     assert lam.list_versions_by_function(FunctionName="orders")["Versions"][-1]["Version"] == version
-    assert deploy(make_spec(memory="2GiB"), "aws", **adapter_settings).action == "updated"
+    assert deploy(make_spec(memory="2GiB"), "aws", settings=adapter_settings).action == "updated"
     assert lam.get_function_configuration(FunctionName="orders", Qualifier="live")["MemorySize"] == 2048
 
 
@@ -230,11 +233,12 @@ def test_a_json_answer_cut_short_is_a_provider_error_with_changed(
     # botocore reads undecodable JSON as {"message": ...} rather than raising: the missing field shows it
     aws["faults"].inject(1, garbled=True, operation=operation)
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings)
+        deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings)
     assert (caught.value.operation, caught.value.code) == (operation, "MalformedResponse")
     assert caught.value.changed[-1] == changed_last
-    assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action in ("created", "updated")
-    assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action == "unchanged"
+    assert deploy(make_spec(network={"auth": "none"}), "aws",
+                  settings=adapter_settings).action in ("created", "updated")
+    assert deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings).action == "unchanged"
 
 
 # -- item 10 (the fake side is tests/aws/test_stock_endpoints.py): LocalStack's answer for what it lacks ------------
@@ -242,12 +246,12 @@ def test_an_operation_an_emulator_lacks_is_read_as_absent_once(aws: dict[str, An
                                                                adapter_settings: dict[str, Any]) -> None:
     from polycloud import export
 
-    deploy(make_spec(), "aws", **adapter_settings)
+    deploy(make_spec(), "aws", settings=adapter_settings)
     faults = aws["faults"]
     faults.calls.clear()
     # LocalStack: 501 InternalFailure (https://github.com/localstack/localstack/pull/12547)
     faults.inject(1, status=501, code="InternalFailure", operation="ListProvisionedConcurrencyConfigs")
-    imported = export("orders", "aws", **adapter_settings)
+    imported = export("orders", "aws", settings=adapter_settings)
     assert faults.calls.count("ListProvisionedConcurrencyConfigs") == 1  # not retried
     assert any("does not implement ListProvisionedConcurrencyConfigs" in note and "extend_moto()" in note
                for note in imported.notes)

@@ -37,7 +37,7 @@ def test_zip_function_of_the_same_name_is_refused_before_any_write(aws: dict[str
                                                                   adapter_settings: dict[str, Any]) -> None:
     _zip_function(aws)
     with pytest.raises(RefusedError) as caught:
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     assert not isinstance(caught.value, OwnershipError)
     assert "Zip package" in str(caught.value) and "cannot convert" in str(caught.value)
     assert caught.value.changed == []
@@ -45,13 +45,13 @@ def test_zip_function_of_the_same_name_is_refused_before_any_write(aws: dict[str
     conf = aws["client"].get_function_configuration(FunctionName="orders")
     assert (conf["PackageType"], conf["Environment"]["Variables"]) == ("Zip", {"KEEP": "me"})
     with pytest.raises(RefusedError):
-        plan(make_spec(), "aws", **adapter_settings)
+        plan(make_spec(), "aws", settings=adapter_settings)
 
 
 def test_export_of_a_zip_function_is_a_clear_refusal(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     _zip_function(aws)
     with pytest.raises(RefusedError) as caught:
-        export("orders", "aws", **adapter_settings)
+        export("orders", "aws", settings=adapter_settings)
     assert "Zip package: not exportable as a container spec" in str(caught.value)
     assert (caught.value.operation, caught.value.code) == ("GetFunction", "PackageTypeMismatch")
     assert aws["faults"].calls == ["GetFunction"]  # refused on what GetFunction answered; nothing failed
@@ -69,19 +69,19 @@ def _image_function(aws: dict[str, Any], **extra: Any) -> None:
 def test_image_function_polycloud_did_not_create_is_refused_unless_adopted(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     _image_function(aws)
-    the_plan = plan(make_spec(), "aws", **adapter_settings)
+    the_plan = plan(make_spec(), "aws", settings=adapter_settings)
     assert ("function.Description", "hand-made", "managed-by: polycloud") in [
         (c.path, c.old, c.new) for c in the_plan.changes]
     with pytest.raises(OwnershipError) as caught:
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     assert "polycloud did not create it" in str(caught.value) and "adopt=True" in str(caught.value)
     assert "'managed-by: polycloud'" in str(caught.value) and caught.value.changed == []
     assert aws["faults"].writes == [] and aws["iam_faults"].writes == []
-    result = deploy(make_spec(), "aws", adopt=True, **adapter_settings)
+    result = deploy(make_spec(), "aws", settings={"adopt": True, **adapter_settings})
     assert result.action == "updated"
     assert any(note.startswith("adopted function orders") for note in result.notes)
     assert aws["client"].get_function_configuration(FunctionName="orders")["Description"] == "managed-by: polycloud"
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "unchanged"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "unchanged"
 
 
 def test_read_says_whether_polycloud_created_the_function(aws: dict[str, Any],
@@ -115,15 +115,15 @@ def test_a_function_made_by_hand_while_creating_is_not_taken_over(aws: dict[str,
 @pytest.mark.parametrize("loss", [{"status": 500}, {"drop": True}], ids=["500", "dropped"])
 def test_create_whose_answer_is_lost_converges_to_one_function(aws: dict[str, Any], adapter_settings: dict[str, Any],
                                                               loss: dict[str, Any]) -> None:
-    expected = plan(make_spec(), "aws", **adapter_settings).changes
+    expected = plan(make_spec(), "aws", settings=adapter_settings).changes
     faults = aws["faults"]
     faults.inject(1, lost=True, operation="CreateFunction", **loss)
-    result = deploy(make_spec(), "aws", **adapter_settings)
+    result = deploy(make_spec(), "aws", settings=adapter_settings)
     assert (result.action, result.changes) == ("created", expected)
     assert faults.calls.count("CreateFunction") == 2  # created, answer lost; retried: "already exist"
     assert [f["FunctionName"] for f in aws["client"].list_functions()["Functions"]] == ["orders"]
     assert result.resource_id == aws["client"].get_function_configuration(FunctionName="orders")["FunctionArn"]
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "unchanged"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "unchanged"
 
 
 def test_lost_create_then_a_failure_reports_the_create_as_changed(aws: dict[str, Any],
@@ -131,19 +131,19 @@ def test_lost_create_then_a_failure_reports_the_create_as_changed(aws: dict[str,
     aws["faults"].inject(1, lost=True, operation="CreateFunction")
     aws["faults"].inject(1, status=400, operation="PutFunctionConcurrency")
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(), "aws", **adapter_settings)
+        deploy(make_spec(), "aws", settings=adapter_settings)
     assert caught.value.changed == [
         "created role polycloud-lambda-logs", "set the CloudWatch Logs policy of role polycloud-lambda-logs",
         "created function orders", "published version 1",
         "pointed alias live at version 1"]
-    assert deploy(make_spec(), "aws", **adapter_settings).action == "updated"
+    assert deploy(make_spec(), "aws", settings=adapter_settings).action == "updated"
 
 
 def test_function_created_by_someone_else_meanwhile_is_updated_not_duplicated(
         aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     adapter = LambdaAdapter(**adapter_settings)
     the_plan = plan(make_spec(), adapter)  # nothing there yet
-    deploy(make_spec(memory="2GiB", tags={}), "aws", **adapter_settings)  # the other deploy
+    deploy(make_spec(memory="2GiB", tags={}), "aws", settings=adapter_settings)  # the other deploy
     result = adapter.apply(the_plan)
     assert result.action == "updated"
     assert [c.path for c in result.changes] == ["function.MemorySize", "tags.team"]
@@ -157,19 +157,19 @@ def test_lost_answers_of_url_alias_and_permission_creates_are_verified(aws: dict
     faults = aws["faults"]
     for operation in ("CreateAlias", "CreateFunctionUrlConfig", "AddPermission"):
         faults.inject(1, lost=True, operation=operation)
-    result = deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings)
+    result = deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings)
     lam = aws["client"]
     assert result.url == lam.get_function_url_config(FunctionName="orders", Qualifier="live")["FunctionUrl"]
     assert [faults.calls.count(op) for op in ("CreateAlias", "UpdateAlias", "CreateFunctionUrlConfig")] == [2, 1, 2]
     assert _statements(lam) == PUBLIC
-    assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action == "unchanged"
+    assert deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings).action == "unchanged"
 
 
 def test_a_statement_conflict_not_found_on_reading_back_is_raised(aws: dict[str, Any],
                                                                   adapter_settings: dict[str, Any]) -> None:
     aws["faults"].inject(1, status=409, operation="AddPermission")  # 409 that is no duplicate id
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings)
+        deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings)
     assert caught.value.operation == "AddPermission"
     assert aws["faults"].calls.count("AddPermission") == 1  # a conflict is not retried
 
@@ -177,28 +177,28 @@ def test_a_statement_conflict_not_found_on_reading_back_is_raised(aws: dict[str,
 # -- F5: a public URL needs both statements ----------------------------------------------------------------
 def test_missing_public_statement_is_added_back(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     spec = make_spec(network={"auth": "none"})
-    deploy(spec, "aws", **adapter_settings)
+    deploy(spec, "aws", settings=adapter_settings)
     lam, faults = aws["client"], aws["faults"]
     lam.remove_permission(FunctionName="orders", Qualifier="live", StatementId="polycloud-url-public-invoke")
-    the_plan = plan(spec, "aws", **adapter_settings)
+    the_plan = plan(spec, "aws", settings=adapter_settings)
     # the one statement left reads as half-public state: a change, whichever way the spec goes
     assert [(c.path, c.old, c.new) for c in the_plan.changes] == [("url.Public", ["polycloud-url-public"], True)]
     faults.calls.clear()
-    result = deploy(spec, "aws", **adapter_settings)
+    result = deploy(spec, "aws", settings=adapter_settings)
     assert result.action == "updated"
     assert faults.writes.count("AddPermission") == 1
     assert _statements(lam) == PUBLIC
-    assert deploy(spec, "aws", **adapter_settings).action == "unchanged"
+    assert deploy(spec, "aws", settings=adapter_settings).action == "unchanged"
 
 
 def test_each_added_statement_is_in_changed(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
-    deploy(make_spec(), "aws", **adapter_settings)
+    deploy(make_spec(), "aws", settings=adapter_settings)
     aws["faults"].inject(1, status=400, operation="AddPermission")
     aws["faults"].calls.clear()
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings)
+        deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings)
     assert caught.value.changed == ["set function URL auth to NONE"]
-    assert deploy(make_spec(network={"auth": "none"}), "aws", **adapter_settings).action == "updated"
+    assert deploy(make_spec(network={"auth": "none"}), "aws", settings=adapter_settings).action == "updated"
     assert _statements(aws["client"]) == PUBLIC
 
 
@@ -206,9 +206,9 @@ def test_each_added_statement_is_in_changed(aws: dict[str, Any], adapter_setting
 def test_vpc_function_gets_a_separate_role_with_the_vpc_policy(aws: dict[str, Any],
                                                                adapter_settings: dict[str, Any]) -> None:
     iam, iam_faults = aws["iam_client"], aws["iam_faults"]
-    deploy(make_spec(name="plain"), "aws", **adapter_settings)
+    deploy(make_spec(name="plain"), "aws", settings=adapter_settings)
     iam_faults.calls.clear()
-    deploy(make_spec(**VPC), "aws", **adapter_settings)
+    deploy(make_spec(**VPC), "aws", settings=adapter_settings)
     assert iam_faults.writes == ["CreateRole", "PutRolePolicy", "AttachRolePolicy"]
     conf = aws["client"].get_function_configuration(FunctionName="orders")
     assert conf["Role"].endswith(":role/polycloud-lambda-vpc")
@@ -217,9 +217,9 @@ def test_vpc_function_gets_a_separate_role_with_the_vpc_policy(aws: dict[str, An
         "arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole"]
     assert iam.list_role_policies(RoleName="polycloud-lambda-vpc")["PolicyNames"] == ["cloudwatch-logs"]
     assert iam.list_attached_role_policies(RoleName="polycloud-lambda-logs")["AttachedPolicies"] == []
-    assert export("orders", "aws", **adapter_settings).spec == make_spec(**VPC)
+    assert export("orders", "aws", settings=adapter_settings).spec == make_spec(**VPC)
     # leaving the VPC moves the function back to the logs-only role
-    result = deploy(make_spec(), "aws", **adapter_settings)
+    result = deploy(make_spec(), "aws", settings=adapter_settings)
     assert "function.Role" in [c.path for c in result.changes]
     assert aws["client"].get_function_configuration(FunctionName="orders")["Role"].endswith("/polycloud-lambda-logs")
 
@@ -227,7 +227,7 @@ def test_vpc_function_gets_a_separate_role_with_the_vpc_policy(aws: dict[str, An
 def test_half_created_role_is_completed(aws: dict[str, Any], adapter_settings: dict[str, Any]) -> None:
     iam = aws["iam_client"]
     iam.create_role(RoleName="polycloud-lambda-logs", AssumeRolePolicyDocument="{}")  # a deploy died here
-    deploy(make_spec(), "aws", **adapter_settings)
+    deploy(make_spec(), "aws", settings=adapter_settings)
     policy = iam.get_role_policy(RoleName="polycloud-lambda-logs", PolicyName="cloudwatch-logs")
     assert sorted(policy["PolicyDocument"]["Statement"][0]["Action"]) == [
         "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]
@@ -237,8 +237,8 @@ def test_role_writes_are_in_changed_when_the_create_fails(aws: dict[str, Any],
                                                           adapter_settings: dict[str, Any]) -> None:
     aws["faults"].inject(1, status=400, operation="CreateFunction")
     with pytest.raises(ProviderError) as caught:
-        deploy(make_spec(**VPC), "aws", **adapter_settings)
+        deploy(make_spec(**VPC), "aws", settings=adapter_settings)
     assert caught.value.changed == [
         "created role polycloud-lambda-vpc", "set the CloudWatch Logs policy of role polycloud-lambda-vpc",
         "attached AWSLambdaVPCAccessExecutionRole to role polycloud-lambda-vpc"]
-    assert deploy(make_spec(**VPC), "aws", **adapter_settings).action == "created"
+    assert deploy(make_spec(**VPC), "aws", settings=adapter_settings).action == "created"

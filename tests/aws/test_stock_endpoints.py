@@ -94,13 +94,13 @@ def test_provisioned_concurrency_on_a_stock_endpoint_is_refused_before_any_write
     spec = load_spec(EXAMPLES[0]).model_copy(update={"name": "warm"})
     warm = spec.model_copy(update={"concurrency": spec.concurrency.model_copy(update={"min_instances": 2})})
     with pytest.raises(RefusedError) as caught:
-        deploy(warm, "aws", retry=RetryPolicy.no_wait(), waiter_delay=0)
+        deploy(warm, "aws", settings={"retry": RetryPolicy.no_wait(), "waiter_delay": 0})
     assert FIX in str(caught.value) and "min_instances 2" in str(caught.value)
     assert caught.value.changed == []
     assert boto3.client("lambda").list_functions()["Functions"] == []
     assert boto3.client("iam").list_roles()["Roles"] == []
     # once the function exists, the same refusal comes from what its read found
-    deploy(spec, "aws", retry=RetryPolicy.no_wait(), waiter_delay=0)
+    deploy(spec, "aws", settings={"retry": RetryPolicy.no_wait(), "waiter_delay": 0})
     with pytest.raises(RefusedError) as again:
-        deploy(warm, "aws", retry=RetryPolicy.no_wait(), waiter_delay=0)
+        deploy(warm, "aws", settings={"retry": RetryPolicy.no_wait(), "waiter_delay": 0})
     assert FIX in str(again.value) and again.value.changed == []

@@ -161,9 +161,9 @@ def test_plan_reads_but_never_writes(adapter: AzureFunctionsAdapter, spec: Funct
 
 
 def test_deploy_by_provider_name_takes_settings_from_the_spec(fake: FakeArmWeb, spec: FunctionSpec) -> None:
-    result = deploy(spec, "azure", **sandbox_settings(fake))
+    result = deploy(spec, "azure", settings=sandbox_settings(fake))
     assert result.action == "created"
-    assert export(spec.name, "azure", **sandbox_settings(fake), resource_group=RG).spec == spec
+    assert export(spec.name, "azure", settings={**sandbox_settings(fake), "resource_group": RG}).spec == spec
 
 
 # -- refused before any call -----------------------------------------------------------------------

@@ -54,7 +54,11 @@ def test_deploy_plan_export(arm: FakeArmWeb, spec_file: Path, tmp_path: Path,
     assert main(["-q", "export", "contract-fn", "-p", "azure", "--sandbox", "--resource-group", RG,
                  "-o", str(exported)]) == 0
     assert "note: memory is the EP1 plan's instance size" in capsys.readouterr().err
-    assert load_spec(exported) == FunctionSpec.model_validate(FULL_SPEC)
+    back, written = load_spec(exported), FunctionSpec.model_validate(FULL_SPEC)
+    # the deploy pinned the tag: the export names the image by the digest the sandbox registry resolved
+    digest = sandbox.fakes["image-registry"].digest(written.image)
+    assert digest and back.image == f"{written.image.rsplit(':', 1)[0]}@{digest}"
+    assert back.model_copy(update={"image": written.image}) == written
 
 
 def test_api_error_exits_3_with_code_and_operation(arm: FakeArmWeb, spec_file: Path,

@@ -50,7 +50,8 @@ def gcp_spec() -> dict[str, object]:
 def test_the_plan_says_a_foreign_service_needs_adopt(foreign_service: None) -> None:
     from polycloud import FunctionSpec
 
-    notes = plan(FunctionSpec.model_validate(gcp_spec()), "gcp", **sandbox.sandbox_settings("gcp-cloud-run")).notes
+    notes = plan(FunctionSpec.model_validate(gcp_spec()), "gcp",
+                 settings=sandbox.sandbox_settings("gcp-cloud-run")).notes
     assert any(NEEDS_ADOPT in note and "adopt=True (CLI: --set adopt=true)" in note for note in notes)
 
 
@@ -59,8 +60,8 @@ def test_an_adopting_deploy_does_not_also_say_it_needs_adopt(foreign_service: No
 
     spec = FunctionSpec.model_validate(gcp_spec())
     settings = sandbox.sandbox_settings("gcp-cloud-run")
-    for result in (deploy(spec, "gcp", adopt=True, dry_run=True, **settings),
-                   deploy(spec, "gcp", adopt=True, **settings)):
+    for result in (deploy(spec, "gcp", dry_run=True, settings={"adopt": True, **settings}),
+                   deploy(spec, "gcp", settings={"adopt": True, **settings})):
         assert not any(NEEDS_ADOPT in note for note in result.notes), result.notes
     assert any(note.startswith(f"adopted service {NAME}") for note in result.notes)
 

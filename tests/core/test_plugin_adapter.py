@@ -366,12 +366,12 @@ def test_its_secret_references_are_shown_and_its_settings_reach_the_spec(acme: M
     spec = FunctionSpec.model_validate({"name": "s", "image": "registry.acme.example/s:1",
                                         "secrets": {"DB_PASSWORD": {"acme": "acme-vault://db"}},
                                         "environment": {"API_TOKEN": "t0ps3cret"}})
-    changes = {c.path: c.describe() for c in plan(spec, "acme", zone="z9", cloud=cloud).changes}
+    changes = {c.path: c.describe() for c in plan(spec, "acme", settings={"zone": "z9", "cloud": cloud}).changes}
     # a reference to Acme's store names a secret without being one; a password-like value is hidden
     assert changes["function.secrets.DB_PASSWORD"] == "+ function.secrets.DB_PASSWORD = 'acme-vault://db'"
     assert changes["function.environment.API_TOKEN"] == "+ function.environment.API_TOKEN = '<redacted>'"
     with pytest.raises(SpecError) as caught:
-        deploy(spec, "acme", zone="z9", tier="medium", cloud=cloud)
+        deploy(spec, "acme", settings={"zone": "z9", "tier": "medium", "cloud": cloud})
     assert [f.path for f in caught.value.report.errors] == ["providers.acme.tier"]
     assert cloud.writes == 0
 

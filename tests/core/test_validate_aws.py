@@ -437,7 +437,7 @@ def test_every_aws_rule_documented_is_exercised_here():
 
 def test_limits_override_moves_the_boundary():
     overrides = {AWS: {"common": {"memory": {"max": 12288}}}}
-    assert validate(make(memory="11GiB"), ["aws"], limits=overrides).ok
-    report = validate(make(memory=12289), ["aws"], limits=overrides)
+    assert validate(make(memory="11GiB"), ["aws"], limit_overrides=overrides).ok
+    report = validate(make(memory=12289), ["aws"], limit_overrides=overrides)
     assert [f.rule for f in report.findings] == ["aws-memory"]
     assert "12GiB (12288 MiB)" in report.findings[0].message

@@ -14,7 +14,7 @@ from .conftest import AREA, PROVIDERS, WHERE, Cli, fleet_spec, made_by_hand, set
 
 
 def _names(provider: str) -> list[str]:
-    return [row.name for row in list_functions(provider, **WHERE[provider], **settings_of(provider))]
+    return [row.name for row in list_functions(provider, settings={**WHERE[provider], **settings_of(provider)})]
 
 
 def _writes(provider: str) -> int:
@@ -62,13 +62,13 @@ def test_delete_in_python(clouds: None) -> None:
     made_by_hand("gcp", "theirs")
     settings = {**WHERE["gcp"], **settings_of("gcp")}
     with pytest.raises(OwnershipError) as caught:
-        delete("theirs", "gcp", **settings)
+        delete("theirs", "gcp", settings=settings)
     assert caught.value.code == "NotOwned"
-    planned = delete("theirs", "gcp", dry_run=True, adopt=True, **settings)
+    planned = delete("theirs", "gcp", dry_run=True, settings={"adopt": True, **settings})
     assert planned == Deleted(provider="gcp-cloud-run", name="theirs", owned=False,
                               resource_id="projects/acme/locations/europe-west1/services/theirs", dry_run=True,
                               notes=planned.notes)
     assert _names("gcp") == ["theirs"]
-    delete("theirs", "gcp", adopt=True, **settings)
+    delete("theirs", "gcp", settings={"adopt": True, **settings})
     with pytest.raises(NotFoundError):
-        delete("theirs", "gcp", **settings)
+        delete("theirs", "gcp", settings=settings)

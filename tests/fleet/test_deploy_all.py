@@ -37,8 +37,8 @@ def test_one_bad_spec_in_the_middle_fails_alone(clouds: None, tmp_path: Path, pr
     assert all(r.deployment is not None and r.deployment.action == "created" for r in results if r.ok)
     section = WHERE[provider]
     with pytest.raises(NotFoundError):
-        export("fn-2", provider, **section, **settings_of(provider))
-    assert export("fn-4", provider, **section, **settings_of(provider)).spec.name == "fn-4"
+        export("fn-2", provider, settings={**section, **settings_of(provider)})
+    assert export("fn-4", provider, settings={**section, **settings_of(provider)}).spec.name == "fn-4"
 
 
 def test_cli_fleet_deploy_prints_a_summary_and_exits_with_the_worst_items_code(cli: Cli, tmp_path: Path) -> None:
@@ -114,7 +114,8 @@ def test_migrate_all_migrates_each_name_and_a_missing_one_fails_alone(clouds: No
     assert isinstance(results[1].error, NotFoundError) and results[1].exit_code == 3
     assert all(isinstance(r, FleetResult) for r in results)
     assert results[2].deployment is not None and results[2].deployment.provider == "gcp-cloud-run"
-    assert export("fn-2", "gcp", project="acme", region="europe-west1", **settings_of("gcp")).spec.image == (
+    assert export("fn-2", "gcp",
+                  settings={"project": "acme", "region": "europe-west1", **settings_of("gcp")}).spec.image == (
         "europe-docker.pkg.dev/acme/apps/fleet:1")
     with pytest.raises(ValueError, match="new_name"):
         migrate_all(["fn-0", "fn-1"], "aws", "gcp", new_name="one")

@@ -53,7 +53,7 @@ def test_lambda_listing_reads_every_page_and_lists_zip_functions_without_an_imag
                                            Role=role, Code={"ZipFile": b"PK\x05\x06" + b"\0" * 18})
     first = settings["client"].list_functions()
     assert len(first["Functions"]) == 50 and first["NextMarker"]  # the fake pages as Lambda does
-    found = list_functions("aws", **settings)
+    found = list_functions("aws", settings=settings)
     assert [row.name for row in found] == [f"zip-{index:02d}" for index in range(53)]
     assert found[0] == Listed(name="zip-00", owned=False, image=None, memory=128, url=None,
                               resource_id=found[0].resource_id)
@@ -71,7 +71,7 @@ def test_azure_listing_follows_next_links_skips_web_apps_and_reads_the_image_the
         "location": "westeurope", "kind": "app,linux", "properties": {"serverFarmId": plan_id}}).result()
     listing = web.web_apps.list_by_resource_group("rg-fleet")
     assert all(site.site_config is None for site in listing)  # ARM's list leaves siteConfig out
-    found = list_functions("azure", resource_group="rg-fleet", **settings_of("azure"))
+    found = list_functions("azure", settings={"resource_group": "rg-fleet", **settings_of("azure")})
     assert [(row.name, row.image) for row in found] == [(f"app-{index}", IMAGES["azure"]) for index in range(3)]
 
 
@@ -81,7 +81,7 @@ def test_cloud_run_listing_reads_every_page(cli: Cli, tmp_path: Path) -> None:
     paths = write_specs(tmp_path, [fleet_spec(f"svc-{index}") for index in range(5)])
     assert cli("deploy", *paths, "-p", "gcp", "--sandbox").code == 0
     run.reset_calls()
-    found = list_functions("gcp", project="acme", region="europe-west1", **settings_of("gcp"))
+    found = list_functions("gcp", settings={"project": "acme", "region": "europe-west1", **settings_of("gcp")})
     assert [row.name for row in found] == [f"svc-{index}" for index in range(5)]
     assert all(row.owned and row.memory == 512 for row in found)
     assert [call.query.get("pageToken") for call in run.calls] == [None, "2", "4"]

@@ -64,7 +64,11 @@ def test_deploy_plan_export(spec_file: Path, tmp_path: Path, capsys: pytest.Capt
     assert main(["-q", "export", "cli-svc", "-p", "gcp", "--sandbox", "--project", PROJECT, "--region", REGION,
                  "-o", str(out)]) == 0
     spec_file.write_text(SPEC)
-    assert load_spec(out) == load_spec(spec_file)
+    exported, written = load_spec(out), load_spec(spec_file)
+    # the deploy pinned the tag: the export names the image by the digest the sandbox registry resolved
+    digest = sandbox.fakes["image-registry"].digest(written.image)
+    assert digest and exported.image == f"{written.image.rsplit(':', 1)[0]}@{digest}"
+    assert exported.model_copy(update={"image": written.image}) == written
 
 
 def test_an_api_error_exits_3_with_status_and_operation(spec_file: Path, capsys: pytest.CaptureFixture[str]) -> None:

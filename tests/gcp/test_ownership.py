@@ -45,33 +45,33 @@ def _made_by_hand(fake: FakeCloudRun, name: str = "hello", **fields: Any) -> Non
 
 def test_a_created_service_is_marked_in_the_create_request(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
     spec = small_spec(tags={"team": "platform"})
-    deploy(spec, "gcp", **settings)
+    deploy(spec, "gcp", settings=settings)
     create = fake.writes[0]
     assert (create.method, create.path) == ("POST", SERVICES)
     assert create.body["annotations"] == MARK  # in the create itself: never an unmarked service of polycloud's
     service = _stored(fake)
     assert service["annotations"] == MARK
     assert service["labels"] == {"team": "platform"}  # labels stay the user's tags
-    imported = export("hello", "gcp", **settings)
+    imported = export("hello", "gcp", settings=settings)
     assert imported.spec == spec and imported.notes == []
 
 
 def test_the_mark_never_shows_as_a_change_and_user_annotations_are_kept(fake: FakeCloudRun,
                                                                         settings: dict[str, Any]) -> None:
-    deploy(small_spec(), "gcp", **settings)
-    the_plan = plan(small_spec(), "gcp", **settings)
+    deploy(small_spec(), "gcp", settings=settings)
+    the_plan = plan(small_spec(), "gcp", settings=settings)
     assert (the_plan.action, the_plan.changes) == ("unchanged", [])
     # Someone annotates the service: theirs, not a spec field, so still no change...
     client = fake.client()
     live = client.get_service(name=f"{PARENT}/services/hello", retry=None)
     live.annotations.update(THEIRS)
     client.update_service(service=live, retry=None).result(polling=fast_polling())
-    assert plan(small_spec(), "gcp", **settings).changes == []
+    assert plan(small_spec(), "gcp", settings=settings).changes == []
     # ...and an update keeps it next to the mark.
-    result = deploy(small_spec(memory="1GiB"), "gcp", **settings)
+    result = deploy(small_spec(memory="1GiB"), "gcp", settings=settings)
     assert [c.path for c in result.changes] == ["service.template.containers[0].resources.limits.memory"]
     assert _stored(fake)["annotations"] == {**MARK, **THEIRS}
-    notes = export("hello", "gcp", **settings).notes
+    notes = export("hello", "gcp", settings=settings).notes
     assert notes == ["annotations (team.example.com/owner) are not part of a spec; redeploying keeps them"]
 
 
@@ -83,11 +83,11 @@ def test_a_service_polycloud_did_not_create_is_refused_before_any_write(fake: Fa
                                                                        spec: Any) -> None:
     _made_by_hand(fake)
     before = _stored(fake)
-    planned = plan(spec, "gcp", **settings)  # plan shows what a takeover would change, the mark included
+    planned = plan(spec, "gcp", settings=settings)  # plan shows what a takeover would change, the mark included
     assert ("service.annotations.polycloud.dev/managed-by", None, "polycloud") in [
         (c.path, c.old, c.new) for c in planned.changes]
     with pytest.raises(OwnershipError) as caught:
-        deploy(spec, "gcp", **settings)
+        deploy(spec, "gcp", settings=settings)
     message = str(caught.value)
     assert "service hello exists but polycloud did not create it" in message
     assert "polycloud.dev/managed-by: polycloud" in message
@@ -117,7 +117,7 @@ def test_a_name_that_is_not_a_service_id_is_refused_before_any_call(fake: FakeCl
                                                                     settings: dict[str, Any]) -> None:
     for name in ("", "a/b"):
         with pytest.raises(ConfigurationError, match="is not a Cloud Run service name"):
-            export(name, "gcp", **settings)
+            export(name, "gcp", settings=settings)
     assert fake.calls == []
 
 
@@ -132,13 +132,13 @@ def test_adopt_marks_the_service_and_says_so(fake: FakeCloudRun, settings: dict[
     service = _stored(fake)
     assert service["annotations"] == {**THEIRS, **MARK}  # marked; their annotation kept
     assert service["labels"] == {"team": "platform"}  # the spec's tags replace the labels
-    assert deploy(spec, "gcp", **settings).action == "unchanged"  # polycloud's now: no adopt needed
-    assert export("hello", "gcp", **settings).spec == spec
+    assert deploy(spec, "gcp", settings=settings).action == "unchanged"  # polycloud's now: no adopt needed
+    assert export("hello", "gcp", settings=settings).spec == spec
 
 
 def test_adopting_a_service_polycloud_already_owns_adds_no_note(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
-    deploy(small_spec(), "gcp", **settings)
-    result = deploy(small_spec(memory="1GiB"), "gcp", adopt=True, **settings)
+    deploy(small_spec(), "gcp", settings=settings)
+    result = deploy(small_spec(memory="1GiB"), "gcp", settings={"adopt": True, **settings})
     assert result.action == "updated" and not any("adopted" in note for note in result.notes)
 
 
@@ -164,7 +164,7 @@ def test_a_service_made_by_hand_while_creating_is_not_taken_over(fake: ScriptedF
 def test_a_service_another_deploy_created_meanwhile_is_updated(fake: FakeCloudRun, settings: dict[str, Any]) -> None:
     adapter = CloudRunAdapter(**settings)
     the_plan = plan(small_spec(), adapter)  # nothing there yet
-    deploy(small_spec(memory="1GiB"), "gcp", **settings)  # the other deploy: marked, other settings
+    deploy(small_spec(memory="1GiB"), "gcp", settings=settings)  # the other deploy: marked, other settings
     result = adapter.apply(the_plan)
     assert result.action == "updated"
     assert [c.path for c in result.changes] == ["service.template.containers[0].resources.limits.memory"]
@@ -174,13 +174,13 @@ def test_a_service_another_deploy_created_meanwhile_is_updated(fake: FakeCloudRu
 
 
 def test_our_own_create_whose_answer_was_lost_is_ours(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
-    expected = plan(small_spec(), "gcp", **settings).changes
+    expected = plan(small_spec(), "gcp", settings=settings).changes
     fake.lose_answer_when(call("POST", SERVICES))
-    result = deploy(small_spec(), "gcp", **settings)
+    result = deploy(small_spec(), "gcp", settings=settings)
     assert (result.action, result.changes) == ("created", expected)
     assert not any("adopted" in note or "another deploy" in note for note in result.notes)
     assert _stored(fake)["annotations"] == MARK
-    assert deploy(small_spec(), "gcp", **settings).action == "unchanged"
+    assert deploy(small_spec(), "gcp", settings=settings).action == "unchanged"
 
 
 def test_delete_deletes_what_it_is_told_to(fake: FakeCloudRun, settings: dict[str, Any]) -> None:

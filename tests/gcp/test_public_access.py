@@ -35,7 +35,7 @@ def where(restricted: FakeCloudRun) -> dict[str, Any]:
 def test_the_fake_refuses_all_users_under_the_policy(restricted: FakeCloudRun, where: dict[str, Any]) -> None:
     from google.api_core.exceptions import BadRequest
 
-    deploy(small_spec(), "gcp", **where)
+    deploy(small_spec(), "gcp", settings=where)
     client = restricted.client()
     resource = f"projects/{PROJECT}/locations/{REGION}/services/hello"
     policy = client.get_iam_policy(request={"resource": resource}, retry=None)
@@ -47,26 +47,26 @@ def test_the_fake_refuses_all_users_under_the_policy(restricted: FakeCloudRun, w
 def test_a_public_service_deploys_under_domain_restricted_sharing(restricted: FakeCloudRun,
                                                                   where: dict[str, Any]) -> None:
     spec = small_spec(network={"auth": "none"})
-    assert deploy(spec, "gcp", **where).action == "created"
+    assert deploy(spec, "gcp", settings=where).action == "created"
     assert restricted.publicly_invokable(PROJECT, REGION, "hello")
     assert not any(c.path.endswith(":setIamPolicy") for c in restricted.calls)
-    assert deploy(spec, "gcp", **where).action == "unchanged"  # and every rerun agrees
-    assert export("hello", "gcp", **where).spec.network.auth == "none"
+    assert deploy(spec, "gcp", settings=where).action == "unchanged"  # and every rerun agrees
+    assert export("hello", "gcp", settings=where).spec.network.auth == "none"
 
 
 def test_an_invoker_check_disabled_outside_polycloud_reads_as_public_and_iam_closes_it(
         restricted: FakeCloudRun, where: dict[str, Any]) -> None:
     from google.cloud import run_v2
 
-    deploy(small_spec(), "gcp", **where)
+    deploy(small_spec(), "gcp", settings=where)
     client = restricted.client()
     service = client.get_service(name=f"projects/{PROJECT}/locations/{REGION}/services/hello", retry=None)
     service.invoker_iam_disabled = True
     client.update_service(request=run_v2.UpdateServiceRequest(service=service), retry=None).result()
     assert restricted.publicly_invokable(PROJECT, REGION, "hello")
 
-    assert export("hello", "gcp", **where).spec.network.auth == "none"  # open to anyone, and says so
-    planned = plan(small_spec(), "gcp", **where)
+    assert export("hello", "gcp", settings=where).spec.network.auth == "none"  # open to anyone, and says so
+    planned = plan(small_spec(), "gcp", settings=where)
     assert [(c.path, c.old, c.new) for c in planned.changes] == [("service.invokerIamDisabled", True, False)]
-    assert deploy(small_spec(), "gcp", **where).action == "updated"
+    assert deploy(small_spec(), "gcp", settings=where).action == "updated"
     assert not restricted.publicly_invokable(PROJECT, REGION, "hello")

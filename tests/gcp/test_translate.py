@@ -81,7 +81,7 @@ def test_translate_golden() -> None:
 
 
 def test_create_sends_exactly_this(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
-    deploy(full_spec(), "gcp", **settings)
+    deploy(full_spec(), "gcp", settings=settings)
     (create,) = fake.writes  # public through the service's own field: no IAM write
     assert (create.method, create.path, create.query) == (
         "POST", SERVICES, {"serviceId": "hello-api", "$alt": "json;enum-encoding=int"})
@@ -90,10 +90,10 @@ def test_create_sends_exactly_this(fake: ScriptedFakeCloudRun, settings: dict[st
 
 def test_update_sends_the_live_service_with_the_managed_fields_over_it(fake: ScriptedFakeCloudRun,
                                                                        settings: dict[str, Any]) -> None:
-    deploy(full_spec(), "gcp", **settings)
+    deploy(full_spec(), "gcp", settings=settings)
     etag = fake.service("acme", "europe-west1", "hello-api")["etag"]  # type: ignore[index]
     fake.reset_calls()
-    deploy(full_spec(memory="4GiB"), "gcp", **settings)
+    deploy(full_spec(memory="4GiB"), "gcp", settings=settings)
     (update,) = fake.writes
     assert (update.method, update.path) == ("PATCH", f"{SERVICES}/hello-api")
     expected = {**CREATE_BODY, "launchStage": 4, "traffic": [{"type": 1, "percent": 100}],  # server's, kept
@@ -107,7 +107,7 @@ def test_update_sends_the_live_service_with_the_managed_fields_over_it(fake: Scr
 
 
 def test_defaults_are_sent_explicitly(fake: ScriptedFakeCloudRun, settings: dict[str, Any]) -> None:
-    deploy(small_spec(), "gcp", **settings)
+    deploy(small_spec(), "gcp", settings=settings)
     assert fake.writes[0].body == {
         "annotations": {"polycloud.dev/managed-by": "polycloud"},
         "ingress": 1,
@@ -166,12 +166,12 @@ def test_connector_and_private_ranges() -> None:
 def test_uppercase_tags_become_lowercase_labels_with_a_note(fake: ScriptedFakeCloudRun,
                                                             settings: dict[str, Any]) -> None:
     spec = small_spec(tags={"Team": "Platform", "env": "prod"})
-    result = deploy(spec, "gcp", **settings)
+    result = deploy(spec, "gcp", settings=settings)
     assert fake.service(PROJECT, REGION, "hello")["labels"] == {"team": "platform", "env": "prod"}  # type: ignore[index]
     assert result.notes[-1] == ("tag Team=Platform is deployed as the Cloud Run label team=platform "
                                 "(labels are lowercase)")
     assert len(result.notes) == 2 and "(gcp-labels)" in result.notes[0]  # the validate warning travels too
-    assert deploy(spec, "gcp", **settings).action == "unchanged"
+    assert deploy(spec, "gcp", settings=settings).action == "unchanged"
 
 
 def _raw(**template: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ def _gcp_settings() -> dict[str, object]:
 
 
 def _deploy_on_aws(name: str = "orders") -> None:
-    deploy(FunctionSpec.model_validate(worker("aws", name)), "aws", **sandbox.sandbox_settings("aws-lambda"))
+    deploy(FunctionSpec.model_validate(worker("aws", name)), "aws", settings=sandbox.sandbox_settings("aws-lambda"))
 
 
 def _to_gcp(name: str = "orders", **options: object) -> Migration:
@@ -44,7 +44,7 @@ def test_python_api_returns_a_migration(clouds: None) -> None:
     assert result.report.row("environment.EXTRA").status.value == "adjusted"
     assert result.source.spec.architecture == "arm64"
     assert result.todo == result.report.todo
-    on_gcp = export("orders", "gcp", **_gcp_settings()).spec
+    on_gcp = export("orders", "gcp", settings=_gcp_settings()).spec
     assert on_gcp.memory == 2048 and on_gcp.architecture == "x86_64"
 
 
@@ -93,7 +93,7 @@ def test_a_function_of_the_same_name_is_never_replaced_silently(clouds: None) ->
     assert run.writes == []
     replaced = _to_gcp(overrides={"memory": "2GiB"}, replace=True)
     assert replaced.deployment.action == "updated"
-    assert export("orders", "gcp", **_gcp_settings()).spec.memory == 2048
+    assert export("orders", "gcp", settings=_gcp_settings()).spec.memory == 2048
 
 
 def test_a_rename_to_another_name_is_not_blocked(clouds: None) -> None:

@@ -115,7 +115,7 @@ def _deploy_both(specs: tuple[FunctionSpec, ...], provider: str, settings: dict[
     result = Deploys()
     for spec in specs:
         try:
-            deploy(spec, provider, **settings)
+            deploy(spec, provider, settings=settings)
         except RefusedError as exc:
             if exc.changed:
                 result.failures.append(f"deploy refused a spec validate accepts after writing: {exc}")

@@ -53,33 +53,34 @@ def test_loading_the_plugin_imports_no_sdk_moto_or_responses() -> None:
 
 
 def test_fake_cloud_run(fake_cloud_run) -> None:
-    assert deploy(SPEC, "gcp", **run_settings(fake_cloud_run)).action == "created"
+    assert deploy(SPEC, "gcp", settings=run_settings(fake_cloud_run)).action == "created"
     assert fake_cloud_run.service("acme", "europe-west1", "hello-api")["template"]["timeout"] == "30s"
 
 
 def test_fake_arm(fake_arm) -> None:
     fake_arm.inject(1, status=429, retry_after=0)
-    assert deploy(SPEC, "azure", **arm_settings(fake_arm)).action == "created"
+    assert deploy(SPEC, "azure", settings=arm_settings(fake_arm)).action == "created"
     assert fake_arm.site("rg-hello", "hello-api") is not None
 
 
 def test_moto_aws(moto_aws) -> None:
     moto_aws.faults.inject(1, status=503)
-    assert deploy(SPEC, "aws", **moto_aws.settings()).action == "created"
+    assert deploy(SPEC, "aws", settings=moto_aws.settings()).action == "created"
     assert moto_aws.faults.calls.count("CreateFunction") == 1
     assert moto_aws.client.get_function(FunctionName="hello-api")["Configuration"]["Timeout"] == 30
 
 
 def test_polycloud_sandbox(polycloud_sandbox) -> None:
-    assert deploy(SPEC, "gcp", **polycloud_sandbox.settings("gcp")).action == "created"
+    assert deploy(SPEC, "gcp", settings=polycloud_sandbox.settings("gcp")).action == "created"
     row = polycloud_sandbox.rehearse(SPEC, "azure")
     assert (row.deploy, row.redeploy, row.error) == ("created", "unchanged", None)
     adapter = polycloud_sandbox.adapter_for("gcp", project="acme", region="europe-west1")
     assert adapter.read("hello-api") is not None
-    exported = export("hello-api", "gcp", project="acme", region="europe-west1", **polycloud_sandbox.settings("gcp"))
+    exported = export("hello-api", "gcp",
+                      settings={"project": "acme", "region": "europe-west1", **polycloud_sandbox.settings("gcp")})
     assert exported.spec.timeout == 30
     polycloud_sandbox.fake("aws").inject(1, status=500)
-    assert deploy(SPEC, "aws", **polycloud_sandbox.settings("aws")).action == "created"
+    assert deploy(SPEC, "aws", settings=polycloud_sandbox.settings("aws")).action == "created"
     assert polycloud_sandbox.fake("aws").calls.count("CreateFunction") == 1
 
 
@@ -87,7 +88,7 @@ def test_polycloud_sandbox(polycloud_sandbox) -> None:
 def test_polycloud_sandbox_starts_empty_for_every_test(polycloud_sandbox, run: int) -> None:
     run_fake = polycloud_sandbox.fake("gcp")
     assert run_fake.service("acme", "europe-west1", "hello-api") is None
-    assert deploy(SPEC, "gcp", **polycloud_sandbox.settings("gcp")).action == "created"
+    assert deploy(SPEC, "gcp", settings=polycloud_sandbox.settings("gcp")).action == "created"
 
 
 def test_the_sandbox_leaves_no_fake_aws_keys_behind(monkeypatch) -> None:
