@@ -348,7 +348,7 @@ def test_it_deploys_from_the_cli_on_its_fake(acme: ModuleType, tmp_path: Path,
     path = _spec_file(tmp_path)
     results = []
     for extra in ([], [], ["--set", "tier=large"]):  # --set typed by AcmeSettings (tier is not a constructor one)
-        assert main(["-q", "deploy", str(path), "-p", "acme", "-f", "json", *extra]) == 0
+        assert main(["-q", "deploy", str(path), "-p", "acme", "-f", "json", "--no-pin", *extra]) == 0
         results.append(json.loads(capsys.readouterr().out))
     assert [r["action"] for r in results] == ["created", "unchanged", "updated"]
     assert results[0]["resource_id"] == "acme://z1/functions/hello-acme"

@@ -20,19 +20,21 @@ from polycloud._plan import Plan, make_plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
-from polycloud.errors import ErrorMapper, MissingDependencyError, NotFoundError, ProviderError, RefusedError
+from polycloud.errors import ErrorMapper, MissingDependencyError, NotFoundError, ProviderError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec, SettingsModel
 from polycloud_aws import rules
 from polycloud_aws.concurrency import PROVISIONED_LISTING, publish, read_alias, retire_alias, sync_concurrency
-from polycloud_aws.errors import PROVIDER, answer_field, map_sdk_error, translate_errors, usage_checked
+from polycloud_aws.errors import answer_field, map_sdk_error, translate_errors, usage_checked
+from polycloud_aws.package_type import refuse_zip
 from polycloud_aws.preflight import check_before_writing
 from polycloud_aws.propagation import PROPAGATION_RETRY, send_configuration
 from polycloud_aws.revisions import conditional, last_configuration, revision_id, settled
 from polycloud_aws.roles import ensure_role
 from polycloud_aws.settings import AwsSettings
+from polycloud_aws.tags import sync_tags
 from polycloud_aws.translate import MANAGED_ROLES, OWNER_MARK, LiveFacts, live_config, to_spec, translate
 from polycloud_aws.url import public_state, read_url, sync_url
 
@@ -155,7 +157,7 @@ class LambdaAdapter(BaseAdapter):
             return None
         function = answer_field(raw, "GetFunction", "Configuration")
         function["ImageUri"] = (raw.get("Code") or {}).get("ImageUri")
-        _refuse_zip(name, function)
+        refuse_zip(name, function)
         notes: list[str] = []
         alias, aliases, provisioned = read_alias(self, name, notes)
         url, statements = read_url(self, name, alias["Name"] if alias else None)
@@ -221,7 +223,7 @@ class LambdaAdapter(BaseAdapter):
             revision = settled(self, name, answer, self._wait("function_updated_v2", name))
         arn = str(plan.live.id)
         if plan.touches("tags"):
-            self._sync_tags(arn, desired["tags"], plan.live.get("tags") or {}, journal)
+            sync_tags(self, arn, desired["tags"], plan.live.get("tags") or {}, journal)
         return self._finish(plan, arn, journal, revision)
 
     def _landed(self, plan: Plan, part: str) -> bool:
@@ -263,15 +265,6 @@ class LambdaAdapter(BaseAdapter):
                 FunctionName=name, WaiterConfig={"Delay": self.waiter_delay, "MaxAttempts": 300}))
             return dict(seen) or None
 
-    def _sync_tags(self, arn: str, desired: dict[str, str], live: dict[str, str], journal: Journal) -> None:
-        stale = sorted(set(live) - set(desired))
-        if stale:
-            self.call("UntagResource", lambda: self.client.untag_resource(Resource=arn, TagKeys=stale))
-        fresh = {k: v for k, v in desired.items() if live.get(k) != v}
-        if fresh:
-            self.call("TagResource", lambda: self.client.tag_resource(Resource=arn, Tags=fresh))
-        journal.record("updated tags")
-
     def delete(self, name: str) -> None:
         """Delete the function (its URL, aliases and concurrency settings go with it)."""
         self.call("DeleteFunction", lambda: self.client.delete_function(FunctionName=name))
@@ -282,15 +275,3 @@ class LambdaAdapter(BaseAdapter):
         from polycloud_aws.listing import list_functions
 
         return list_functions(self, self.read)
-
-
-def _refuse_zip(name: str, function: dict[str, Any]) -> None:
-    package = function.get("PackageType") or ("Image" if function.get("ImageUri") else "Zip")
-    if package == "Image":
-        return
-    runtime = f" (runtime {function['Runtime']})" if function.get("Runtime") else ""
-    raise RefusedError(
-        f"{name} is a {package} package Lambda function{runtime}, not a container image. polycloud deploys "
-        "container images only and Lambda cannot convert a function's package type, so polycloud neither "
-        f"updates it nor exports it ({package} package: not exportable as a container spec). Delete it, or give "
-        "the spec another name.", provider=PROVIDER, operation="GetFunction", code="PackageTypeMismatch")

@@ -11,7 +11,6 @@ from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
 from polycloud.errors import (
-    AuthError,
     ConfigurationError,
     ConflictError,
     ErrorMapper,
@@ -26,22 +25,13 @@ from polycloud.limits import ProviderLimits, load_limits
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_azure import rules
-from polycloud_azure.errors import PROVIDER, map_sdk_error, operation_succeeded, quiet_identity_logs
+from polycloud_azure.errors import PROVIDER, map_sdk_error, quiet_identity_logs
+from polycloud_azure.names import refuse_taken_name
+from polycloud_azure.operations import wait_for
+from polycloud_azure.plans import delete_if_unused, ensure_plan, plan_of, undo_plan_if_name_taken
 from polycloud_azure.read import live_config, to_spec
 from polycloud_azure.settings import AzureSettings
-from polycloud_azure.translate import (
-    OWNER,
-    OWNER_TAG,
-    SKUS,
-    is_polycloud,
-    plan_body,
-    plan_differences,
-    plan_id,
-    plan_update_body,
-    site_body,
-    site_patch,
-    translate,
-)
+from polycloud_azure.translate import OWNER, OWNER_TAG, SKUS, plan_id, site_body, site_patch, translate
 
 if TYPE_CHECKING:
     from azure.core.credentials import TokenCredential
@@ -50,9 +40,6 @@ if TYPE_CHECKING:
 __all__ = ["AzureFunctionsAdapter"]
 
 T = TypeVar("T")
-
-SITE_TYPE = "Microsoft.Web/sites"
-"""The resource type the name-availability API checks a function app name as."""
 
 _CLI_FLAGS = {"subscription_id": "--subscription SUB", "resource_group": "--resource-group RG",
               "location": "--set location=REGION"}
@@ -158,37 +145,6 @@ class AzureFunctionsAdapter(BaseAdapter):
         with quiet_identity_logs():
             return super().call(operation, fn, mapper=mapper)
 
-    def _wait(self, operation: str, what: str, start: Callable[[], Any], journal: Journal,
-              done: str) -> dict[str, Any]:
-        """Start a long-running operation and wait, at most ``lro_timeout`` s, with the client's polling.
-
-        ``done`` goes into the journal once Azure reports the operation ``Succeeded``, even when the SDK's
-        final GET of the resource then fails (azure-core's ``LROBasePolling._poll`` reads the resource after
-        the operation succeeded): the resource exists, so a failed deploy's ``.changed`` must name it.
-        """
-        succeeded = False
-
-        def run() -> Any:
-            nonlocal succeeded
-            poller = start()
-            try:
-                result = poller.result(timeout=self.lro_timeout)
-            except Exception as exc:
-                succeeded = succeeded or operation_succeeded(poller, exc)
-                raise
-            if not poller.done():
-                raise ProviderError(f"{what} did not finish within {self.lro_timeout:g} s", provider=self.name,
-                                    operation=operation, code="OperationTimedOut")
-            succeeded = True
-            return result
-
-        try:
-            with self.waiting(f"waiting for {what}"):
-                return dict(self.call(operation, run))
-        finally:
-            if succeeded:
-                journal.record(done)
-
     # -- pure --------------------------------------------------------------------------------------
     def rules(self, spec: FunctionSpec, limits: ProviderLimits) -> list[Finding]:
         """Azure Functions' limits and conventions (pure, offline)."""
@@ -240,60 +196,14 @@ class AzureFunctionsAdapter(BaseAdapter):
         try:
             site = dict(self.call("WebApps_Get", lambda: web.get(rg, name)))
         except NotFoundError:
-            self._refuse_taken_name(name, rg)
+            refuse_taken_name(self, name, rg)
             return None
         config = dict(self.call("WebApps_GetConfiguration", lambda: web.get_configuration(rg, name)))
         settings = dict(self.call("WebApps_ListApplicationSettings",
                                   lambda: web.list_application_settings(rg, name)))
-        farm = str((site.get("properties") or {}).get("serverFarmId") or "")
-        parts = farm.split("/")
-        plan = self._get_plan(parts[4], parts[-1]) if len(parts) == 9 else None
+        plan, plan_name = plan_of(self, site)
         return live_config(site, dict(config.get("properties") or {}), dict(settings.get("properties") or {}),
-                           plan, parts[-1] or None)
-
-    def _name_availability(self, name: str) -> dict[str, Any] | None:
-        """The name-availability API's answer for a site name, or None when this identity may not ask.
-
-        POST .../providers/Microsoft.Web/checknameavailability with type ``Microsoft.Web/sites``
-        (https://learn.microsoft.com/rest/api/appservice/check-name-availability). It is a subscription-level
-        action (``Microsoft.Web/checknameavailability/action``) that a role scoped to the resource group may
-        lack (403): then the answer is unknown, not an error.
-        """
-        client: Any = self.client
-        try:
-            return dict(self.call("CheckNameAvailability", lambda: client.check_name_availability(
-                {"name": name, "type": SITE_TYPE})))
-        except AuthError:
-            return None
-
-    def _refuse_taken_name(self, name: str, rg: str, answer: dict[str, Any] | None = None) -> None:
-        """Refuse, before any write, a site name that another resource group or subscription holds.
-
-        Site names are global (``<name>.azurewebsites.net``): a PUT of a name taken elsewhere fails with 409
-        "Website with given name ... already exists" after the deploy created the App Service plan, so plan
-        time asks the name-availability API first. Only called when the site is not in ``rg``, so "taken"
-        means taken by someone else. An unknown answer (``_name_availability``) lets the plan go on.
-
-        Raises:
-            RefusedError: the name is not available (code ``AlreadyExists`` or ``Invalid``).
-        """
-        answer = answer or self._name_availability(name)
-        if answer is None or answer.get("nameAvailable", True):
-            return
-        reason = str(answer.get("reason") or "AlreadyExists")
-        said = str(answer.get("message") or "").strip()
-        raise RefusedError(
-            f"the function app name {name} is not available ({reason}{': ' + said if said else ''}); there is "
-            f"no app {name} in resource group {rg} of this subscription, and site names are global across Azure "
-            f"(<name>.azurewebsites.net), so another resource group or subscription holds it: choose another "
-            "name (nothing was written)", provider=self.name, operation="CheckNameAvailability", code=reason)
-
-    def _get_plan(self, rg: str, name: str) -> dict[str, Any] | None:
-        plans = self.client.app_service_plans
-        try:
-            return dict(self.call("AppServicePlans_Get", lambda: plans.get(rg, name)))
-        except NotFoundError:
-            return None
+                           plan, plan_name)
 
     def _farm_id(self, plan: Plan) -> str:
         if not plan.desired["site"]["location"]:  # translate refuses this already; a plan made by hand may not
@@ -308,38 +218,13 @@ class AzureFunctionsAdapter(BaseAdapter):
         tenant can take it meanwhile), the plan this deploy created is deleted again, and ``.changed`` says so.
         """
         farm_id = self._farm_id(plan)
-        created_plan = self._ensure_plan(plan.desired, None, farm_id, journal)
+        created_plan = ensure_plan(self, self._setting("resource_group"), plan.desired, None, farm_id, journal)
         try:
             return self._put_site(plan, farm_id, journal, verb="created")
         except ConflictError:
             if created_plan:
-                self._undo_plan_if_name_taken(plan, journal)
+                undo_plan_if_name_taken(self, self._setting("resource_group"), plan, journal)
             raise
-
-    def _undo_plan_if_name_taken(self, plan: Plan, journal: Journal) -> None:
-        """The site PUT said 409: when no such site is ours and the name is not free (taken elsewhere, or the
-        identity may not ask), delete the plan this deploy created (it would be left behind, billed; ARM refuses
-        to delete a plan any site uses) and refuse with the name's reason.
-
-        Raises:
-            RefusedError: the name is taken elsewhere (after the plan was deleted).
-        """
-        rg, name, want = self._setting("resource_group"), plan.name, plan.desired["plan"]["name"]
-        web = self.client.web_apps
-        try:
-            self.call("WebApps_Get", lambda: web.get(rg, name))
-            return  # ours after all (a create whose answer was lost): converge on it
-        except NotFoundError:
-            pass
-        answer = self._name_availability(name)
-        if answer is not None and answer.get("nameAvailable", True):
-            return  # free: the conflict was something else, and a rerun uses the plan
-        plans = self.client.app_service_plans
-        self.call("AppServicePlans_Delete", lambda: plans.delete(rg, want))
-        journal.record(f"deleted App Service plan {want} again, which this deploy had created: the function "
-                       f"app name {name} is taken")
-        self._refuse_taken_name(name, rg, answer or {"nameAvailable": False, "reason": "AlreadyExists",
-                                                     "message": "the site PUT answered 409 Conflict"})
 
     def update(self, plan: Plan, journal: Journal) -> Applied:
         """The plan when its tier or burst must change; then PUT (tags), or PATCH and app settings."""
@@ -352,7 +237,7 @@ class AzureFunctionsAdapter(BaseAdapter):
         farm_id = self._farm_id(plan)
         if plan.touches("plan", "site.siteConfig.functionAppScaleLimit"):
             # Another plan or tier, or a new scale limit the plan's burst may not cover.
-            self._ensure_plan(desired, live, farm_id, journal)
+            ensure_plan(self, self._setting("resource_group"), desired, live, farm_id, journal)
         if plan.touches("tags"):
             return self._put_site(plan, farm_id, journal, verb="updated")
         rg = self._setting("resource_group")
@@ -374,51 +259,9 @@ class AzureFunctionsAdapter(BaseAdapter):
         rg, name, live = self._setting("resource_group"), plan.name, plan.live
         web: Any = self.client.web_apps
         body = site_body(plan.desired, farm_id, identity=live is None or plan.touches("site.identity"))
-        site = self._wait("WebApps_CreateOrUpdate", f"function app {name}",
-                          lambda: web.begin_create_or_update(rg, name, body), journal, f"{verb} function app {name}")
+        site = wait_for(self, "WebApps_CreateOrUpdate", f"function app {name}",
+                        lambda: web.begin_create_or_update(rg, name, body), journal, f"{verb} function app {name}")
         return _applied(site, live)
-
-    def _ensure_plan(self, desired: ProviderConfig[Any], live: ProviderConfig[Any] | None, farm_id: str,
-                     journal: Journal) -> bool:
-        """Create the App Service plan when it is absent (True) or use an existing one that fits as it is.
-
-        An existing plan that does not fit (another sku or kind, a burst below what the app needs) is
-        changed only when polycloud created it and no other app uses it, by a PUT of its live body with
-        the tier replaced, so nothing else is lost; otherwise the deploy is refused before any write.
-        """
-        want = desired["plan"]["name"]
-        rg = self._setting("resource_group")
-        on_plan = (live.private if live else None) or {}
-        on_it = str(on_plan.get("id") or "").lower() == farm_id.lower()  # the app is on this plan now
-        found = on_plan if on_it else self._get_plan(rg, want)
-        plans: Any = self.client.app_service_plans
-        operation = "AppServicePlans_CreateOrUpdate"
-        if found is None:
-            body = plan_body(desired)
-            self._wait(operation, f"App Service plan {want}", lambda: plans.begin_create_or_update(rg, want, body),
-                       journal, f"created App Service plan {want}")
-            return True
-        props = found.get("properties") or {}
-        if not props.get("reserved"):
-            raise RefusedError(f"App Service plan {want} is a Windows plan; a Linux container needs a Linux "
-                               "plan: set providers.azure.plan_name to another plan", provider=self.name,
-                               operation=operation, code="WindowsPlan")
-        problems = plan_differences(desired, found)
-        if not problems:
-            return False
-        others = int(props.get("numberOfSites") or 0) - (1 if on_it else 0)
-        if not is_polycloud(found.get("tags")) or others > 0:
-            why = (f"it was not created by polycloud (no {OWNER_TAG}: {OWNER} tag)"
-                   if not is_polycloud(found.get("tags")) else f"{others} other app(s) use it")
-            raise RefusedError(
-                f"App Service plan {want} does not fit {desired.name}: {'; '.join(problems)}. polycloud changes "
-                f"only a plan it created that no other app uses, and {why}: set providers.azure.plan (and "
-                "concurrency.max_instances) to match the plan, set providers.azure.plan_name to another plan, "
-                "or change the plan yourself", provider=self.name, operation=operation, code="PlanDoesNotFit")
-        body = plan_update_body(desired, found)
-        self._wait(operation, f"App Service plan {want}", lambda: plans.begin_create_or_update(rg, want, body),
-                   journal, f"updated App Service plan {want}")
-        return False
 
     def delete(self, name: str) -> None:
         """Delete the function app, and its App Service plan when polycloud created it and no app uses it.
@@ -432,16 +275,8 @@ class AzureFunctionsAdapter(BaseAdapter):
         rg = self._setting("resource_group")
         web = self.client.web_apps
         site = dict(self.call("WebApps_Get", lambda: web.get(rg, name)))
-        parts = str((site.get("properties") or {}).get("serverFarmId") or "").split("/")
         self.call("WebApps_Delete", lambda: web.delete(rg, name, delete_empty_server_farm=False))
-        found = self._get_plan(parts[4], parts[-1]) if len(parts) == 9 else None
-        if found is None or not is_polycloud(found.get("tags")) or (found.get("properties") or {}).get("numberOfSites"):
-            return
-        plans = self.client.app_service_plans
-        try:
-            self.call("AppServicePlans_Delete", lambda: plans.delete(parts[4], parts[-1]))
-        except (NotFoundError, ConflictError):  # gone already, or an app moved onto it meanwhile: keep it
-            pass
+        delete_if_unused(self, site)
 
     def list(self) -> builtins.list[Listed]:
         """The resource group's function apps (WebApps_ListByResourceGroup, every page; web apps left out):

@@ -22,29 +22,22 @@ Every SDK call gets ``retry=None``: transient failures are retried once, by poly
 from __future__ import annotations
 
 import builtins
-import concurrent.futures
 import json
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from polycloud._plan import Plan, make_plan
+from polycloud._plan import Plan
 from polycloud.adapter import Applied, BaseAdapter, Imported, Journal, Listed
 from polycloud.checks import RuleInfo
 from polycloud.config import ProviderConfig
-from polycloud.errors import (
-    ConcurrentChangeError,
-    ConfigurationError,
-    ConflictError,
-    MissingDependencyError,
-    NotFoundError,
-    ProviderError,
-)
+from polycloud.errors import ConfigurationError, ConflictError, MissingDependencyError, NotFoundError, ProviderError
 from polycloud.findings import Finding
 from polycloud.limits import ProviderLimits, load_limits
 from polycloud.retry import RetryPolicy
 from polycloud.spec import FunctionSpec
 from polycloud_gcp import rules
-from polycloud_gcp.errors import PROVIDER, STALE_ETAG, map_sdk_error, translate_errors
+from polycloud_gcp.errors import map_sdk_error, translate_errors
 from polycloud_gcp.invoker import RPC_TIMEOUT, get_policy, grants_public, set_public
+from polycloud_gcp.operations import as_json, patch_service, wait_for
 from polycloud_gcp.settings import GcpSettings
 from polycloud_gcp.translate import (
     INVOKER_ROLE,
@@ -63,7 +56,6 @@ if TYPE_CHECKING:
     from google.cloud.run_v2 import ServicesClient
 
 __all__ = ["CloudRunAdapter"]
-
 
 
 class CloudRunAdapter(BaseAdapter):
@@ -105,7 +97,8 @@ class CloudRunAdapter(BaseAdapter):
         self._credentials = credentials
         self._transport = transport
         self._endpoint = endpoint
-        self._polling = polling
+        self.polling = polling
+        """An ``api_core`` Retry that paces operation polls (None: the SDK's)."""
 
     # -- client and names ------------------------------------------------------------------
     @property
@@ -175,7 +168,7 @@ class CloudRunAdapter(BaseAdapter):
                 name=resource, retry=None, timeout=RPC_TIMEOUT))
         except NotFoundError:
             return None
-        return _as_json(service)
+        return as_json(service)
 
     def create(self, plan: Plan, journal: Journal) -> Applied:
         """CreateService (with polycloud's annotation in the request itself), then the public binding."""
@@ -185,13 +178,13 @@ class CloudRunAdapter(BaseAdapter):
         op = self.call("CreateService", lambda: self.client.create_service(
             parent=self._parent(), service=service, service_id=plan.name, retry=None, timeout=RPC_TIMEOUT))
         journal.record(f"created service {plan.name}")
-        raw = self._wait("CreateService", op, f"create {plan.name}")
+        raw = wait_for(self, "CreateService", op, f"create {plan.name}")
         self._sync_public(plan, journal)
         return _applied(raw)
 
     def recreate(self, plan: Plan, journal: Journal, conflict: ConflictError) -> Applied:
         """Deleted again since the create's conflict: a PATCH with ``allow_missing`` creates it."""
-        raw = self._patch(plan, None, journal)
+        raw = patch_service(self, plan, self._resource(plan.name), None, journal)
         self._sync_public(plan, journal)
         return _applied(raw)
 
@@ -201,7 +194,7 @@ class CloudRunAdapter(BaseAdapter):
             return super().converge_existing(again, first, journal)
         self.check_owner(again, journal)
         assert again.live is not None
-        raw = self._patch(again, again.live.private, journal, verb="created")
+        raw = patch_service(self, again, self._resource(again.name), again.live.private, journal, verb="created")
         self._sync_public(again, journal)
         return Applied(raw.get("name"), raw.get("uri"), reported=first)
 
@@ -209,63 +202,11 @@ class CloudRunAdapter(BaseAdapter):
         """One PATCH of the live service when a service field changed, then the public binding if it changed."""
         assert plan.live is not None
         if plan.touches("service", "ready"):
-            raw = self._patch(plan, plan.live.private, journal)
+            raw = patch_service(self, plan, self._resource(plan.name), plan.live.private, journal)
         else:
             raw = dict(plan.live.private or {"name": plan.live.id, "uri": plan.live.url})
         self._sync_public(plan, journal)
         return _applied(raw)
-
-    def _patch(self, plan: Plan, base: dict[str, Any] | None, journal: Journal, *,
-               verb: str = "updated") -> dict[str, Any]:
-        from google.cloud import run_v2
-
-        name = plan.name
-        body = service_body(plan.desired, base)
-        body["name"] = self._resource(name)
-        if base is not None and base.get("etag"):
-            body["etag"] = base["etag"]  # a service changed since this deploy read it is refused, not overwritten
-        request = {"service": run_v2.Service.from_json(json.dumps(body)), "allow_missing": base is None}
-        try:
-            op = self.call("UpdateService", lambda: self.client.update_service(
-                request=request, retry=None, timeout=RPC_TIMEOUT))
-        except ConflictError as exc:
-            if "etag" not in body or exc.code != STALE_ETAG:
-                raise
-            live = self.read(name)
-            if live is not None and not make_plan(self.name, name, plan.desired, live).touches("service"):
-                # Our own earlier attempt, whose answer was lost, changed the etag: patch again from what is
-                # live, for an operation to wait on.
-                return self._patch(plan, live.private, journal, verb=verb)
-            raise ConcurrentChangeError(f"service {name} changed since this deploy read it (its etag is stale)",
-                                        provider=PROVIDER, operation="UpdateService", code=exc.code,
-                                        status=exc.status) from exc
-        journal.record(f"{verb} service {name}" if base is not None else f"created service {name}")
-        return self._wait("UpdateService", op, f"update {name}")
-
-    def _wait(self, operation: str, op: Any, what: str) -> dict[str, Any]:
-        """Poll ``op`` to the end (transient poll failures retried), then return its Service JSON.
-
-        Raises:
-            ProviderError: the operation failed (``code`` is its status) or did not finish in time.
-        """
-        kwargs: dict[str, Any] = {"retry": _no_sdk_retry()}
-        if self._polling is not None:
-            kwargs["polling"] = self._polling
-
-        def until_done() -> None:
-            with self.translate_errors(operation):
-                try:
-                    op.result(**kwargs)
-                except concurrent.futures.TimeoutError as exc:
-                    raise ProviderError(f"{exc} It may still finish: deploy again later to see its state.",
-                                        provider=PROVIDER, operation=operation, code="DEADLINE_EXCEEDED") from exc
-                except Exception:
-                    if not op.operation.done:
-                        raise  # a poll failed, not the operation: retried
-        with self.waiting(f"waiting for Cloud Run to {what}"):
-            self.retry.call(until_done)
-        with self.translate_errors(operation):  # done: the result, or the operation's own error, without a call
-            return _as_json(op.result(**kwargs))
 
     def _sync_public(self, plan: Plan, journal: Journal) -> None:
         """Grant or revoke the allUsers invoker binding when it differs from what was read (polycloud only
@@ -289,7 +230,7 @@ class CloudRunAdapter(BaseAdapter):
         resource = self._resource(name)
         op = self.call("DeleteService", lambda: self.client.delete_service(
             name=resource, retry=None, timeout=RPC_TIMEOUT))
-        self._wait("DeleteService", op, f"delete {name}")
+        wait_for(self, "DeleteService", op, f"delete {name}")
 
     def list(self) -> builtins.list[Listed]:
         """The region's services (ListServices, every page): owned when annotated
@@ -297,25 +238,10 @@ class CloudRunAdapter(BaseAdapter):
         from polycloud_gcp.listing import listed
 
         parent = self._parent()
-        services = self.call("ListServices", lambda: [_as_json(service) for service in self.client.list_services(
+        services = self.call("ListServices", lambda: [as_json(service) for service in self.client.list_services(
             parent=parent, retry=None, timeout=RPC_TIMEOUT)])
         return sorted((listed(service) for service in services), key=lambda row: row.name)
 
 
 def _applied(raw: dict[str, Any]) -> Applied:
     return Applied(raw.get("name"), raw.get("uri"))
-
-
-def _as_json(service: Any) -> dict[str, Any]:
-    """A run_v2.Service as proto JSON: camelCase, enum names, unset fields left out."""
-    text = type(service).to_json(service, use_integers_for_enums=False, always_print_fields_with_no_presence=False,
-                                 indent=None)
-    data: dict[str, Any] = json.loads(text)
-    return data
-
-
-def _no_sdk_retry() -> Retry:
-    """An api_core Retry that retries nothing (op.result otherwise retries polls with real sleeps)."""
-    from google.api_core import retry as retries
-
-    return retries.Retry(predicate=lambda _exc: False)
