@@ -1,8 +1,8 @@
 """The AWS Lambda adapter: boto3 imported lazily, clients injectable, errors translated.
 
 The deploy itself is split by resource: the function here, the execution role in ``roles``, the alias
-and concurrency in ``concurrency``, the function URL and its permissions in ``url``. After the function is
-created or updated, every deploy runs the same steps in the order Lambda needs: publish a version to the
+and concurrency in ``concurrency``, the function URL and its permissions in ``url``, tags in ``tags``. After
+the function is created or updated, every deploy runs the same steps in the order Lambda needs: publish a version to the
 alias, concurrency (provisioned on that alias), the URL on it, then retire an alias left by a rename.
 
 The clients polycloud makes have botocore's own retries off (one attempt per call): polycloud's
