@@ -6,12 +6,13 @@ the plan sees a moved tag as a changed image and the same digest as no change.
 
 Which registry client is used:
 
-- ``image_registry=`` given to ``plan``/``deploy``: that client;
-- else the in-process sandbox's fake registry, while the sandbox runs (``use_registry``);
-- else, with ``pin_images=True`` (the CLI's default for real deploys), a ``RegistryClient`` logging in
-  with the default credential chain of each cloud (``default_registry_client``);
-- else (``pin_images=None``, the Python default, with no registry configured) the tag is deployed as
-  written and a note says so. ``pin_images=False`` (CLI ``--no-pin``) always deploys the tag as written.
+- ``image_registry=`` given to ``plan``/``deploy``: pinned with that client (unless ``pin_images=False``);
+- ``pin_images=True`` (the CLI's default) without a client: the in-process sandbox's fake registries while
+  the sandbox runs (``use_registry``), else a ``RegistryClient`` logging in with each cloud's default
+  credential chain (``default_registry_client``);
+- ``pin_images=None`` (the Python default) without a client: the tag is deployed as written (a note says
+  so when the tag is sure to move), so code and tests on fake clients never reach for a registry;
+- ``pin_images=False`` (CLI ``--no-pin``): the tag is deployed as written, with a note.
 
 An image already given by digest is deployed as written (no registry call).
 """
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
     from polycloud.adapter import Adapter
     from polycloud.image.registry import RegistryClient
 
-__all__ = ["NO_PIN_HINT", "default_registry_client", "pin_spec", "use_registry"]
+__all__ = ["NO_PIN_HINT", "default_registry_client", "pin_spec", "sandbox_registry_active", "use_registry"]
 
 NO_PIN_HINT = "pin_images=False (CLI: --no-pin)"
 """How to deploy the tag as written when the registry cannot be asked."""
@@ -36,11 +37,17 @@ _configured: list[RegistryClient] = []
 
 
 def use_registry(client: RegistryClient | None) -> None:
-    """Make ``client`` the registry that ``plan``/``deploy`` pin with by default (None: none); the sandbox
-    sets its fake registry here while it runs."""
+    """Make ``client`` the registry that ``plan``/``deploy`` pin with under ``pin_images=True`` when given
+    none (None: the clouds' default credential chains); the in-process sandbox sets its fake registries here
+    while it runs."""
     _configured.clear()
     if client is not None:
         _configured.append(client)
+
+
+def sandbox_registry_active() -> bool:
+    """True while the in-process sandbox serves image registries (``use_registry``)."""
+    return bool(_configured)
 
 
 class _LazyAzureCredential:
@@ -105,7 +112,7 @@ def pin_spec(spec: FunctionSpec, adapter: Adapter, *, pin_images: bool | None,
     if pin_images is False:
         return spec, [f"image {reference} deployed as written, not pinned to a digest ({NO_PIN_HINT}): a new "
                       "push under the same tag will not be a change for plan"]
-    chosen = client or (_configured[0] if _configured else None)
+    chosen = client or (_configured[0] if _configured and pin_images else None)
     from polycloud.image import ImageError, ImageReference, RegistryUnreachableError, pin
 
     if chosen is None and pin_images is None:
@@ -123,5 +130,9 @@ def pin_spec(spec: FunctionSpec, adapter: Adapter, *, pin_images: bool | None,
         raise ProviderError(f"cannot resolve the digest of image {reference}: {exc}. Nothing was deployed; "
                             f"push the image, fix the reference, or pass {NO_PIN_HINT}",
                             provider=adapter.name, operation="resolve image digest", code="ImageNotResolved") from None
-    return _with_image(spec, adapter.section, pinned.pinned), [
-        f"image {reference} pinned to {pinned.digest}: deploying {pinned.pinned}"]
+    notes = [f"image {reference} pinned to {pinned.digest}: deploying {pinned.pinned}"]
+    if pinned.is_index and adapter.section == "aws":
+        notes.append(f"warning: image {reference} is a multi-platform index ({pinned.media_type}), which Lambda "
+                     "refuses (image-lambda-index, docs/images.md): push one platform's image, e.g. `docker buildx "
+                     "build --platform linux/amd64 --provenance=false --sbom=false --push`")
+    return _with_image(spec, adapter.section, pinned.pinned), notes

@@ -104,11 +104,15 @@ def _describe_deployment(result: Any, verb: str) -> str:
 
 
 def _pin_images(args: argparse.Namespace) -> bool | None:
-    """``--no-pin``: False; a real cloud: True (pin, with the clouds' default credentials); ``--sandbox``: None
-    (pin with the in-process sandbox's registry; a sandbox server's deploys keep the tag as written)."""
+    """``--no-pin``: False; else True (pin: on a cloud with its default credentials, with ``--sandbox`` on the
+    in-process sandbox's registries); None with a sandbox server, whose deploys keep the tag as written."""
     if getattr(args, "no_pin", False):
         return False
-    return None if getattr(args, "sandbox", False) else True
+    if getattr(args, "sandbox", False):
+        from polycloud._pinning import sandbox_registry_active
+
+        return True if sandbox_registry_active() else None
+    return True
 
 
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:

@@ -166,10 +166,11 @@ def run_all(items: Sequence[T], work: Callable[[T], R], label: Callable[[T], str
 
 def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT_JOBS, dry_run: bool = False,
                limit_overrides: Mapping[str, Any] | None = None,
-               settings: Mapping[str, Any] | None = None) -> list[FleetResult[Deployment]]:
+               settings: Mapping[str, Any] | None = None,
+               pin_images: bool | None = None) -> list[FleetResult[Deployment]]:
     """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider`` (a key or alias, so
     each job makes its own adapter), at most ``jobs`` at a time, each as ``polycloud.deploy`` would with
-    ``settings``; one result per spec, in order.
+    ``settings`` and ``pin_images``; one result per spec, in order.
 
     A spec that fails (invalid, refused, a cloud call that failed after the retries) is a result with
     ``error`` set; the others go on. ``any(not r.ok for r in results)`` tells whether something failed.
@@ -179,7 +180,7 @@ def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT
     """
     given = dict(settings or {})
     return run_all(list(specs), lambda spec: deploy(spec, provider, dry_run=dry_run, limit_overrides=limit_overrides,
-                                                    settings=given),
+                                                    settings=given, pin_images=pin_images),
                    _label, jobs=jobs, verb="deployed")
 
 

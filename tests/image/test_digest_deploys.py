@@ -42,26 +42,26 @@ def test_a_tag_pushed_again_is_an_update_and_the_same_digest_is_unchanged(
     written = _written(provider)
     registries = polycloud_sandbox.registries
 
-    first = deploy(EXAMPLE, provider, settings=settings)
+    first = deploy(EXAMPLE, provider, settings=settings, pin_images=True)
     old = registries.digest(written)
     assert first.action == "created" and old is not None
     assert f"image {written} pinned to {old}: deploying {_pinned(written, old)}" in first.notes
     assert _live_image(polycloud_sandbox, provider) == _pinned(written, old)
 
-    again = deploy(EXAMPLE, provider, settings=settings)
+    again = deploy(EXAMPLE, provider, settings=settings, pin_images=True)
     assert (again.action, again.changes) == ("unchanged", [])
 
     new = registries.push_build(written)  # CI pushes a new build under the same tag
     assert new != old
-    planned = plan(EXAMPLE, provider, settings=settings)
+    planned = plan(EXAMPLE, provider, settings=settings, pin_images=True)
     assert planned.action == "updated"  # the plan sees it before anything is written
-    moved = deploy(EXAMPLE, provider, settings=settings)
+    moved = deploy(EXAMPLE, provider, settings=settings, pin_images=True)
     assert moved.action == "updated"
     image_changes = [c for c in moved.changes if old in str(c.old)]
     assert len(image_changes) == 1 and new in str(image_changes[0].new)
     assert _live_image(polycloud_sandbox, provider) == _pinned(written, new)
 
-    settled = deploy(EXAMPLE, provider, settings=settings)
+    settled = deploy(EXAMPLE, provider, settings=settings, pin_images=True)
     assert (settled.action, settled.changes) == ("unchanged", [])
 
 
@@ -70,9 +70,27 @@ def test_an_image_given_by_digest_is_deployed_as_written(polycloud_sandbox: Sand
     digest = polycloud_sandbox.registries.push_build(written)
     spec = load_spec(EXAMPLE).model_dump(mode="json", exclude_none=True)
     spec["providers"]["gcp"]["image"] = _pinned(written, digest)
-    result = deploy(spec, "gcp-cloud-run", settings=polycloud_sandbox.settings("gcp-cloud-run"))
+    result = deploy(spec, "gcp-cloud-run", settings=polycloud_sandbox.settings("gcp-cloud-run"), pin_images=True)
     assert result.action == "created" and not any("pinned to" in n for n in result.notes)
     assert _live_image(polycloud_sandbox, "gcp-cloud-run") == _pinned(written, digest)
+
+
+def test_the_python_default_pins_only_with_a_registry_client_given(polycloud_sandbox: Sandbox) -> None:
+    """``pin_images=None``: no registry is asked unless ``image_registry=`` names one (code on fake clients
+    stays offline); with one, the digest is deployed."""
+    from polycloud.image import RegistryClient
+
+    provider = "gcp-cloud-run"
+    settings = polycloud_sandbox.settings(provider)
+    written = _written(provider)
+    as_written = deploy(EXAMPLE, provider, settings=settings)
+    assert as_written.action == "created" and _live_image(polycloud_sandbox, provider) == written
+    assert polycloud_sandbox.registries.digest(written) is None  # never asked
+
+    pinned = deploy(EXAMPLE, provider, settings=settings, image_registry=RegistryClient())
+    digest = polycloud_sandbox.registries.digest(written)
+    assert pinned.action == "updated" and digest is not None
+    assert [(c.old, c.new) for c in pinned.changes if c.old == written] == [(written, _pinned(written, digest))]
 
 
 def _drop_registry(sandbox: Sandbox, reference: str) -> Any:
@@ -97,7 +115,7 @@ def test_an_unreachable_registry_stops_the_deploy_unless_told_to_deploy_the_tag(
     _drop_registry(polycloud_sandbox, written)
 
     with pytest.raises(ProviderError) as stopped:
-        deploy(EXAMPLE, provider, settings=settings)
+        deploy(EXAMPLE, provider, settings=settings, pin_images=True)
     message = str(stopped.value)
     assert stopped.value.code == "RegistryUnreachable"
     assert "123456789012.dkr.ecr.us-east-1.amazonaws.com" in message and "pin_images=False" in message
@@ -142,3 +160,18 @@ def test_the_lambda_fake_refuses_a_tag_with_a_digest_as_lambda_does(polycloud_sa
                                Role="arn:aws:iam::123456789012:role/any")
     assert refused.value.response["Error"]["Code"] == "InvalidParameterValueException"
     assert f"Source image {uri} is not valid" in refused.value.response["Error"]["Message"]
+
+
+def test_a_lambda_image_index_is_pinned_with_a_warning(polycloud_sandbox: Sandbox) -> None:
+    """buildx makes an index even for one platform when it attaches attestations; Lambda refuses indexes."""
+    from polycloud.image import ImageReference
+    from polycloud.testing.images import ImageBuilder, index_of
+
+    written = _written("aws-lambda")
+    reference = ImageReference.parse(written)
+    index = index_of(ImageBuilder().artifact(), ImageBuilder("arm64").artifact())
+    digest = polycloud_sandbox.registries.registry(reference.api_host).push(reference.repository, reference.tag,
+                                                                           index)
+    planned = plan(EXAMPLE, "aws-lambda", settings=polycloud_sandbox.settings("aws-lambda"), pin_images=True)
+    assert f"image {written} pinned to {digest}: deploying {_pinned(written, digest)}" in planned.notes
+    assert any("multi-platform index" in n and "--provenance=false" in n for n in planned.notes)
