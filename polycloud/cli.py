@@ -210,7 +210,9 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--provider", "-p", help="rehearsal: comma-separated; default: those under providers:, "
                          "or all")
     sandbox.add_argument("--format", "-f", choices=("text", "json"), default="text", help="output format")
-    for section in ("aws", "azure", "gcp"):
+    from polycloud.testing import SANDBOX_CLOUDS  # the fakes are per cloud by nature; the core names none
+
+    for section in SANDBOX_CLOUDS:
         sandbox.add_argument(f"--{section}-port", type=int, default=0, metavar="PORT",
                              help=f"start: the {section} fake's loopback port (default: a free one)")
     sandbox.add_argument("--latency-ms", type=float, default=0, metavar="MS",

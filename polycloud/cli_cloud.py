@@ -174,11 +174,11 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 
 def _sandbox_server(action: str, args: argparse.Namespace) -> int:
-    from polycloud.testing import sandbox
+    from polycloud.testing import SANDBOX_CLOUDS, sandbox
 
     try:
         if action == "start":
-            ports = {cloud: getattr(args, f"{cloud}_port") for cloud in ("aws", "azure", "gcp")}
+            ports = {cloud: getattr(args, f"{cloud}_port") for cloud in SANDBOX_CLOUDS}
             server, started = sandbox.start_server(ports=ports, latency_ms=args.latency_ms)
             return _show_server(args.format, "started" if started else "already running", server)
         if action == "stop":

@@ -8,3 +8,6 @@ in-process (the CLI's ``--sandbox``), and ``pytest_plugin`` gives them to any pr
 fixtures (``polycloud_sandbox``, ``moto_aws``, ``fake_arm``, ``fake_cloud_run``). Importing this package
 imports no cloud SDK.
 """
+
+SANDBOX_CLOUDS: tuple[str, ...] = ("aws", "azure", "gcp")
+"""The sections whose fakes the sandbox (in-process or ``polycloud sandbox start``) runs, one port each."""
