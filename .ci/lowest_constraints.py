@@ -23,6 +23,10 @@ _REQUIREMENT = re.compile(r"^\s*(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]
 _LOWER_BOUND = re.compile(r">=\s*(?P<version>[^\s,]+)")
 
 
+_TOOLS = frozenset({"dev", "bench"})
+"""Extras of developer tools (pytest, ruff, cfn-lint...): their lowest versions are not what users get."""
+
+
 def _canonical(name: str) -> str:
     """PEP 503 name, so ``PyYAML`` and ``pyyaml`` are one package."""
     return re.sub(r"[-_.]+", "-", name).lower()
@@ -38,8 +42,9 @@ def lower_bounds(pyproject: dict[str, object]) -> dict[str, tuple[str, str, str 
     project = pyproject["project"]
     assert isinstance(project, dict)
     requirements: list[str] = list(project.get("dependencies", []))
-    for extra in project.get("optional-dependencies", {}).values():
-        requirements += extra
+    for name, extra in project.get("optional-dependencies", {}).items():
+        if name not in _TOOLS:  # what users install, not the developers' own tools
+            requirements += extra
     bounds: dict[str, tuple[str, str, str | None]] = {}
     for requirement in requirements:
         match = _REQUIREMENT.match(requirement)

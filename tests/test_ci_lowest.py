@@ -26,10 +26,11 @@ name = "x"
 dependencies = ["pydantic>=2.6,<3", "PyYAML>=6.0", "tomli>=2.0; python_version < '3.11'", "plain", "exact==1.0"]
 [project.optional-dependencies]
 sandbox = ["moto>=5.0,<6"]
-dev = ["moto[server]>=5.2.5,<6", "pyyaml>=5.1"]
+image = ["moto[server]>=5.2.5,<6", "pyyaml>=5.1"]
+dev = ["pytest>=8", "moto>=5.3"]
 """)
     assert _pins(pyproject) == [
-        "moto==5.2.5",  # the higher of the two bounds, extras dropped
+        "moto==5.2.5",  # the higher of the two bounds, extras dropped; dev tools' bounds are not users' bounds
         "pydantic==2.6",
         "PyYAML==6.0",  # one package whatever the spelling; the higher bound wins
         "tomli==2.0; python_version < '3.11'",
