@@ -58,7 +58,7 @@ class Finding:
         return f"{prefix}{self.severity}: {who}{self.message}{hint} ({self.rule})"
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON shape of DESIGN.md §4."""
+        """The JSON shape of one finding (docs/ci.md shows it)."""
         return {
             "rule": self.rule,
             "severity": self.severity.value,
@@ -122,5 +122,5 @@ class Report:
         return self.ok and not (strict and self.warnings)
 
     def to_dict(self, *, strict: bool = False) -> dict[str, Any]:
-        """``{"ok": bool, "findings": [...]}`` as in DESIGN.md §4."""
+        """``{"ok": bool, "findings": [...]}``, the `--format json` report."""
         return {"ok": self.passes(strict=strict), "findings": [f.to_dict() for f in self.findings]}

@@ -1,4 +1,4 @@
-"""Machine-readable JSON: ``{"ok": bool, "findings": [...]}`` (DESIGN.md §4)."""
+"""Machine-readable JSON: ``{"ok": bool, "findings": [...]}``."""
 
 from __future__ import annotations
 

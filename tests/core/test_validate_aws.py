@@ -1,7 +1,7 @@
 """Every AWS Lambda rule at its boundary: at the limit valid, one unit over invalid.
 
 Each finding must name the field (path), the value, the limit, the provider, the source of
-the limit and a fix (DESIGN.md §4).
+the limit and a fix.
 """
 
 from __future__ import annotations
