@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from polycloud import registry
-from polycloud._pinning import pin_spec
+from polycloud._pinning import pin_spec, registry_client
 from polycloud._plan import Deployment, Plan, make_plan
+from polycloud._signing import check_pinning_allowed, refuse_unsigned
 from polycloud._validate import SpecInput, check_spec, load_input
 from polycloud.adapter import Adapter, Imported
 from polycloud.errors import AdapterError, SpecError
@@ -22,6 +23,7 @@ from polycloud.spec import FunctionSpec
 
 if TYPE_CHECKING:
     from polycloud.image.registry import RegistryClient
+    from polycloud.image.signature import SignaturePolicy
 
 __all__ = ["adapter_settings", "deploy", "export", "migrate", "plan"]
 
@@ -76,15 +78,30 @@ def _with_settings(spec: FunctionSpec, adapter: Adapter, settings: Mapping[str, 
     return spec.model_copy(update={"providers": spec.providers.model_copy(update={adapter.section: section})})
 
 
+def _pinned_image(spec: FunctionSpec, adapter: Adapter, source: SpecSource | None,
+                  pinning: Mapping[str, Any]) -> tuple[FunctionSpec, list[str]]:
+    """The spec with its image as deployed: its tag resolved to a digest (polycloud._pinning), so a moved tag
+    is a change; under a signature policy, always pinned and the digest's signature verified (polycloud._signing).
+
+    Raises:
+        SpecError: the signature policy refuses the image.
+    """
+    pin_images, client, policy = pinning.get("pin_images"), pinning.get("image_registry"), pinning.get("signature")
+    if policy is None:
+        return pin_spec(spec, adapter, pin_images=pin_images, client=client)
+    check_pinning_allowed(pin_images, adapter)
+    client = registry_client(client)
+    pinned, notes = pin_spec(spec, adapter, pin_images=True, client=client)
+    return pinned, notes + refuse_unsigned(pinned, adapter, client, policy, source)
+
+
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
              settings: Mapping[str, Any], pinning: Mapping[str, Any] | None = None) -> tuple[Adapter, Plan]:
     loaded, source = load_input(spec)
     adapter = _adapter(provider, loaded, settings)
     effective = _with_settings(loaded, adapter, settings)
     findings = _refuse_invalid(effective, source, adapter, limits)
-    # The image as deployed: its tag resolved to a digest (polycloud._pinning), so a moved tag is a change.
-    effective, pinned = pin_spec(effective, adapter, pin_images=(pinning or {}).get("pin_images"),
-                                 client=(pinning or {}).get("image_registry"))
+    effective, pinned = _pinned_image(effective, adapter, source, pinning or {})
     findings += pinned
     desired = adapter.translate(effective)
     live = adapter.read(effective.name)
@@ -120,24 +137,26 @@ def _overrides_given(limit_overrides: Mapping[str, Any] | None, limits: Mapping[
 def plan(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
          limit_overrides: Mapping[str, Any] | None = None, limits: Mapping[str, Any] | None = None,
          pin_images: bool | None = None, image_registry: RegistryClient | None = None,
-         **legacy_settings: Any) -> Plan:
+         signature: SignaturePolicy | None = None, **legacy_settings: Any) -> Plan:
     """What ``deploy`` would change, reading the live resource but writing nothing.
 
     Arguments as for ``deploy``.
 
     Raises:
-        SpecError: the spec is invalid for this provider (nothing was called).
+        SpecError: the spec is invalid for this provider, or its image is refused by ``signature`` (nothing
+            was called).
         ProviderError: reading the live resource failed.
     """
     return _prepare(spec, provider, _overrides_given(limit_overrides, limits, "plan"),
                     _settings_given(settings, legacy_settings, "plan"),
-                    {"pin_images": pin_images, "image_registry": image_registry})[1]
+                    {"pin_images": pin_images, "image_registry": image_registry, "signature": signature})[1]
 
 
 def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
            dry_run: bool = False, limit_overrides: Mapping[str, Any] | None = None,
            limits: Mapping[str, Any] | None = None, pin_images: bool | None = None,
-           image_registry: RegistryClient | None = None, **legacy_settings: Any) -> Deployment:
+           image_registry: RegistryClient | None = None, signature: SignaturePolicy | None = None,
+           **legacy_settings: Any) -> Deployment:
     """Create or update ``spec`` on ``provider`` (a key, alias or Adapter), idempotently.
 
     ``spec`` is a spec file's path, a ``FunctionSpec`` or a plain mapping of one. ``settings`` are the
@@ -154,8 +173,14 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, A
     default credential chain when no client is given); False deploys the tag as written. An image given
     by digest is deployed as written.
 
+    ``signature`` (a ``polycloud.image.SignaturePolicy``, e.g. ``SignaturePolicy.from_file("cosign.pub")``)
+    requires a valid cosign signature of the pinned digest by that key, checked through the same registry
+    client before any cloud call; it implies pinning (``pin_images=False`` with it is a ConfigurationError).
+
     Raises:
-        SpecError: the spec is invalid for this provider; no API call was made.
+        SpecError: the spec is invalid for this provider, or under ``signature`` the image's digest has no
+            valid signature by its key (rule ``image-signature``); no API call was made.
+        ConfigurationError: ``signature`` with ``pin_images=False``.
         ProviderError: a cloud call failed; ``.changed`` lists what had already changed.
         RefusedError: polycloud will not make the change (not its own, a quota); nothing more was written.
         ProviderError: also when the image registry cannot be reached or has no such image (code
@@ -164,7 +189,8 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, A
     limits = _overrides_given(limit_overrides, limits, "deploy")
     settings = _settings_given(settings, legacy_settings, "deploy")
     adapter, the_plan = _prepare(spec, provider, limits, settings,
-                                 {"pin_images": pin_images, "image_registry": image_registry})
+                                 {"pin_images": pin_images, "image_registry": image_registry,
+                                  "signature": signature})
     if dry_run or the_plan.action == "unchanged":
         live = the_plan.live
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,

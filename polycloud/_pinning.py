@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from polycloud.adapter import Adapter
     from polycloud.image.registry import RegistryClient
 
-__all__ = ["NO_PIN_HINT", "default_registry_client", "pin_spec", "sandbox_registry_active", "use_registry"]
+__all__ = ["NO_PIN_HINT", "default_registry_client", "pin_spec", "registry_client", "sandbox_registry_active",
+           "use_registry"]
 
 NO_PIN_HINT = "pin_images=False (CLI: --no-pin)"
 """How to deploy the tag as written when the registry cannot be asked."""
@@ -73,6 +74,12 @@ def default_registry_client() -> RegistryClient:
                                             acr_credentials(_LazyAzureCredential())))
 
 
+def registry_client(client: RegistryClient | None) -> RegistryClient:
+    """The registry client pinning asks under ``pin_images=True``: ``client``, else the in-process sandbox's
+    registries while it runs, else each cloud's default credential chain."""
+    return client or (_configured[0] if _configured else default_registry_client())
+
+
 def _with_image(spec: FunctionSpec, section: str, image: str) -> FunctionSpec:
     """``spec`` deploying ``image`` on ``section``: where the spec wrote the image (its override or ``image``)."""
     settings = getattr(spec.providers, section, None)
@@ -112,14 +119,13 @@ def pin_spec(spec: FunctionSpec, adapter: Adapter, *, pin_images: bool | None,
     if pin_images is False:
         return spec, [f"image {reference} deployed as written, not pinned to a digest ({NO_PIN_HINT}): a new "
                       "push under the same tag will not be a change for plan"]
-    chosen = client or (_configured[0] if _configured and pin_images else None)
     from polycloud.image import ImageError, ImageReference, RegistryUnreachableError, pin
 
-    if chosen is None and pin_images is None:
+    if client is None and pin_images is None:
         return spec, _unpinned_note(reference)
 
     try:
-        pinned = pin(reference, chosen or default_registry_client())
+        pinned = pin(reference, registry_client(client))
     except RegistryUnreachableError as exc:
         host = ImageReference.parse(reference).api_host
         raise ProviderError(f"cannot resolve the digest of image {reference}: {exc}. Nothing was deployed; to "

@@ -185,6 +185,9 @@ def _parser() -> argparse.ArgumentParser:
                              "(plan never writes)")
         command.add_argument("--no-pin", action="store_true", help="deploy the image tag as written instead of "
                              "the digest it names now in its registry (docs/images.md, Digests)")
+        command.add_argument("--cosign-key", metavar="PUBKEY", help="refuse the image, before any cloud call, "
+                             "unless its pinned digest has a valid cosign signature by this public key in its "
+                             "registry (docs/images.md, Signature policy at deploy)")
 
     export = cloud("export", "write a live function as a spec", cmd_export)
     export.add_argument("name", metavar="NAME", help="the function's name")

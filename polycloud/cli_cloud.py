@@ -7,7 +7,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from polycloud.cli_common import (
     EXIT_FINDINGS,
@@ -28,6 +28,9 @@ from polycloud.errors import (
     SpecError,
 )
 from polycloud.redact import redact_text, withhold_secrets
+
+if TYPE_CHECKING:
+    from polycloud.image import SignaturePolicy
 
 __all__ = ["cmd_deploy", "cmd_export", "cmd_migrate", "cmd_plan", "cmd_sandbox", "sandbox_hint"]
 
@@ -115,6 +118,25 @@ def _pin_images(args: argparse.Namespace) -> bool | None:
     return True
 
 
+def _signature_policy(args: argparse.Namespace) -> SignaturePolicy | None:
+    """``--cosign-key PUBKEY``: the policy deploy and plan verify the pinned digest under (None without).
+
+    Raises:
+        UsageError: the key cannot be read, or ``--no-pin`` was given too (the digest is what is verified).
+    """
+    key = getattr(args, "cosign_key", None)
+    if not key:
+        return None
+    if getattr(args, "no_pin", False):
+        raise UsageError("--cosign-key verifies the image's digest, so it cannot go with --no-pin")
+    from polycloud.image import ImageError, SignaturePolicy
+
+    try:
+        return SignaturePolicy.from_file(key)
+    except ImageError as exc:
+        raise UsageError(f"--cosign-key: {exc}") from None
+
+
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     """`polycloud deploy FILE -p P`: create or update the function."""
     from polycloud._deploy import deploy
@@ -122,7 +144,8 @@ def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     provider = _one_provider(args)
     dry = args.dry_run if dry_run is None else dry_run
     result = deploy(args.file, provider, dry_run=dry, limit_overrides=limits_flag(args.limits),
-                    settings=_settings(args, provider), pin_images=_pin_images(args))
+                    settings=_settings(args, provider), pin_images=_pin_images(args),
+                    signature=_signature_policy(args))
     if args.format == "json":
         emit(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from polycloud._deploy import _adapter, _settings_given, deploy
 from polycloud._plan import Deployment
@@ -36,6 +36,9 @@ from polycloud.errors import (
     SpecError,
 )
 from polycloud.spec import FunctionSpec
+
+if TYPE_CHECKING:
+    from polycloud.image.signature import SignaturePolicy
 
 __all__ = ["DEFAULT_JOBS", "Deleted", "FleetResult", "delete", "deploy_all", "exit_code", "list_functions",
            "migrate_all"]
@@ -167,10 +170,12 @@ def run_all(items: Sequence[T], work: Callable[[T], R], label: Callable[[T], str
 def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT_JOBS, dry_run: bool = False,
                limit_overrides: Mapping[str, Any] | None = None,
                settings: Mapping[str, Any] | None = None,
-               pin_images: bool | None = None) -> list[FleetResult[Deployment]]:
+               pin_images: bool | None = None,
+               signature: SignaturePolicy | None = None) -> list[FleetResult[Deployment]]:
     """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider`` (a key or alias, so
     each job makes its own adapter), at most ``jobs`` at a time, each as ``polycloud.deploy`` would with
-    ``settings`` and ``pin_images``; one result per spec, in order.
+    ``settings``, ``pin_images`` and ``signature`` (a ``polycloud.image.SignaturePolicy``); one result per
+    spec, in order.
 
     A spec that fails (invalid, refused, a cloud call that failed after the retries) is a result with
     ``error`` set; the others go on. ``any(not r.ok for r in results)`` tells whether something failed.
@@ -180,7 +185,8 @@ def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT
     """
     given = dict(settings or {})
     return run_all(list(specs), lambda spec: deploy(spec, provider, dry_run=dry_run, limit_overrides=limit_overrides,
-                                                    settings=given, pin_images=pin_images),
+                                                    settings=given, pin_images=pin_images,
+                                                    signature=signature),
                    _label, jobs=jobs, verb="deployed")
 
 

@@ -3,7 +3,8 @@
 So ``--sandbox`` deploys resolve digests as real ones do (``polycloud._pinning``), without pushing
 anything first: the first pull of an unknown tag pushes a deterministic image for it (its one file names
 the reference), and ``push_build`` pushes a new build under the same tag, as CI does, to move it.
-Pulls are anonymous (public repositories on bearer-token registries).
+Pulls are anonymous (public repositories on bearer-token registries). Cosign's tags (``sha256-<hex>.sig``,
+``.att``, ``.sbom``) are never made up: an image nobody signed has no signature, as in a real registry.
 """
 
 from __future__ import annotations
@@ -33,11 +34,15 @@ def sandbox_image(reference: str, build: int = 0) -> Artifact:
     return builder.artifact()
 
 
+_COSIGN_TAG = re.compile(r"^sha256-[0-9a-f]{64}\.(sig|att|sbom)$")
+"""The tags cosign stores signatures, attestations and SBOMs under (never pushed automatically)."""
+
+
 class _AutoRegistry(FakeRegistry):
     """A fake registry that pushes the sandbox image for a tag pulled before anything was pushed under it."""
 
     def _manifest(self, request: FakeRequest, name: str, ref: str) -> FakeResponse:
-        if request.method in ("GET", "HEAD") and not ref.startswith("sha256:"):
+        if request.method in ("GET", "HEAD") and not ref.startswith("sha256:") and not _COSIGN_TAG.match(ref):
             repo = self.repositories.get(name)
             if repo is None or ref not in repo.tags:
                 self.push(name, ref, sandbox_image(f"{self.host}/{name}:{ref}"))
