@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from polycloud import registry
+from polycloud._inspecting import check_inspection_allowed, refuse_broken_image
 from polycloud._pinning import pin_spec, registry_client
 from polycloud._plan import Deployment, Plan, make_plan
 from polycloud._signing import check_pinning_allowed, refuse_unsigned
@@ -78,21 +79,30 @@ def _with_settings(spec: FunctionSpec, adapter: Adapter, settings: Mapping[str, 
     return spec.model_copy(update={"providers": spec.providers.model_copy(update={adapter.section: section})})
 
 
-def _pinned_image(spec: FunctionSpec, adapter: Adapter, source: SpecSource | None,
-                  pinning: Mapping[str, Any]) -> tuple[FunctionSpec, list[str]]:
+def _pinned_image(spec: FunctionSpec, adapter: Adapter, source: SpecSource | None, pinning: Mapping[str, Any],
+                  limits: Mapping[str, Any] | None) -> tuple[FunctionSpec, list[str]]:
     """The spec with its image as deployed: its tag resolved to a digest (polycloud._pinning), so a moved tag
-    is a change; under a signature policy, always pinned and the digest's signature verified (polycloud._signing).
+    is a change; under a signature policy, always pinned and the digest's signature verified (polycloud._signing);
+    with ``inspect_image``, always pinned and the image checked by the image rules (polycloud._inspecting).
 
     Raises:
-        SpecError: the signature policy refuses the image.
+        SpecError: the signature policy or an image rule refuses the image.
     """
     pin_images, client, policy = pinning.get("pin_images"), pinning.get("image_registry"), pinning.get("signature")
-    if policy is None:
+    inspect = bool(pinning.get("inspect_image"))
+    if policy is None and not inspect:
         return pin_spec(spec, adapter, pin_images=pin_images, client=client)
-    check_pinning_allowed(pin_images, adapter)
+    if policy is not None:
+        check_pinning_allowed(pin_images, adapter)
+    if inspect:
+        check_inspection_allowed(pin_images, adapter)
     client = registry_client(client)
     pinned, notes = pin_spec(spec, adapter, pin_images=True, client=client)
-    return pinned, notes + refuse_unsigned(pinned, adapter, client, policy, source)
+    if policy is not None:
+        notes += refuse_unsigned(pinned, adapter, client, policy, source)
+    if inspect:
+        notes += refuse_broken_image(pinned, adapter, client, source, limits)
+    return pinned, notes
 
 
 def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any] | None,
@@ -101,7 +111,7 @@ def _prepare(spec: SpecInput, provider: ProviderInput, limits: Mapping[str, Any]
     adapter = _adapter(provider, loaded, settings)
     effective = _with_settings(loaded, adapter, settings)
     findings = _refuse_invalid(effective, source, adapter, limits)
-    effective, pinned = _pinned_image(effective, adapter, source, pinning or {})
+    effective, pinned = _pinned_image(effective, adapter, source, pinning or {}, limits)
     findings += pinned
     desired = adapter.translate(effective)
     live = adapter.read(effective.name)
@@ -137,26 +147,27 @@ def _overrides_given(limit_overrides: Mapping[str, Any] | None, limits: Mapping[
 def plan(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
          limit_overrides: Mapping[str, Any] | None = None, limits: Mapping[str, Any] | None = None,
          pin_images: bool | None = None, image_registry: RegistryClient | None = None,
-         signature: SignaturePolicy | None = None, **legacy_settings: Any) -> Plan:
+         signature: SignaturePolicy | None = None, inspect_image: bool = False, **legacy_settings: Any) -> Plan:
     """What ``deploy`` would change, reading the live resource but writing nothing.
 
     Arguments as for ``deploy``.
 
     Raises:
-        SpecError: the spec is invalid for this provider, or its image is refused by ``signature`` (nothing
-            was called).
+        SpecError: the spec is invalid for this provider, or its image is refused by ``signature`` or, with
+            ``inspect_image``, by an image rule (nothing was called).
         ProviderError: reading the live resource failed.
     """
     return _prepare(spec, provider, _overrides_given(limit_overrides, limits, "plan"),
                     _settings_given(settings, legacy_settings, "plan"),
-                    {"pin_images": pin_images, "image_registry": image_registry, "signature": signature})[1]
+                    {"pin_images": pin_images, "image_registry": image_registry, "signature": signature,
+                     "inspect_image": inspect_image})[1]
 
 
 def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, Any] | None = None,
            dry_run: bool = False, limit_overrides: Mapping[str, Any] | None = None,
            limits: Mapping[str, Any] | None = None, pin_images: bool | None = None,
            image_registry: RegistryClient | None = None, signature: SignaturePolicy | None = None,
-           **legacy_settings: Any) -> Deployment:
+           inspect_image: bool = False, **legacy_settings: Any) -> Deployment:
     """Create or update ``spec`` on ``provider`` (a key, alias or Adapter), idempotently.
 
     ``spec`` is a spec file's path, a ``FunctionSpec`` or a plain mapping of one. ``settings`` are the
@@ -177,10 +188,15 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, A
     requires a valid cosign signature of the pinned digest by that key, checked through the same registry
     client before any cloud call; it implies pinning (``pin_images=False`` with it is a ConfigurationError).
 
+    ``inspect_image=True`` reads the pinned image from its registry through the same client and checks it with
+    every ``image-*`` rule for this provider (``polycloud.image.inspect_reference``) before any cloud call: an
+    error refuses the deploy, warnings become notes. It implies pinning too.
+
     Raises:
         SpecError: the spec is invalid for this provider, or under ``signature`` the image's digest has no
-            valid signature by its key (rule ``image-signature``); no API call was made.
-        ConfigurationError: ``signature`` with ``pin_images=False``.
+            valid signature by its key (rule ``image-signature``), or with ``inspect_image`` an image rule
+            finds an error; no API call was made.
+        ConfigurationError: ``signature`` or ``inspect_image`` with ``pin_images=False``.
         ProviderError: a cloud call failed; ``.changed`` lists what had already changed.
         RefusedError: polycloud will not make the change (not its own, a quota); nothing more was written.
         ProviderError: also when the image registry cannot be reached or has no such image (code
@@ -190,7 +206,7 @@ def deploy(spec: SpecInput, provider: ProviderInput, *, settings: Mapping[str, A
     settings = _settings_given(settings, legacy_settings, "deploy")
     adapter, the_plan = _prepare(spec, provider, limits, settings,
                                  {"pin_images": pin_images, "image_registry": image_registry,
-                                  "signature": signature})
+                                  "signature": signature, "inspect_image": inspect_image})
     if dry_run or the_plan.action == "unchanged":
         live = the_plan.live
         return Deployment(provider=adapter.name, name=the_plan.name, action=the_plan.action,

@@ -11,10 +11,10 @@ Under a ``SignaturePolicy`` (``deploy(..., signature=...)``, CLI ``--cosign-key`
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from polycloud.errors import ConfigurationError, ProviderError, SpecError
-from polycloud.findings import Report
+from polycloud.findings import Finding, Report
 
 if TYPE_CHECKING:
     from polycloud.adapter import Adapter
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from polycloud.source import SpecSource
     from polycloud.spec import FunctionSpec
 
-__all__ = ["check_pinning_allowed", "refuse_unsigned"]
+__all__ = ["check_pinning_allowed", "raise_at_image", "refuse_unsigned"]
 
 
 def check_pinning_allowed(pin_images: bool | None, adapter: Adapter) -> None:
@@ -72,7 +72,19 @@ def refuse_unsigned(spec: FunctionSpec, adapter: Adapter, client: RegistryClient
                             "nothing was deployed",
                             f"sign the digest: `cosign sign --key cosign.key {reference}` (with the private half "
                             f"of {policy.key_name})", provider=adapter.name)
-    finding = dataclasses.replace(finding, path=_image_path(spec, adapter.section))
-    placed = source.place(finding) if source is not None else finding
+    raise_at_image([finding], spec, adapter, source)
+
+
+def raise_at_image(findings: list[Finding], spec: FunctionSpec, adapter: Adapter,
+                   source: SpecSource | None) -> NoReturn:
+    """Refuse the image ``spec`` deploys on ``adapter`` with ``findings``, placed at the line of its ``image:``
+    (or of ``providers.<section>.image`` when that overrides it).
+
+    Raises:
+        SpecError: always.
+    """
+    path = _image_path(spec, adapter.section)
+    placed = [source.place(dataclasses.replace(f, path=path)) if source is not None
+              else dataclasses.replace(f, path=path) for f in findings]
     files = [source.file] if source is not None and source.file else []
-    raise SpecError(Report([placed], files=files, providers=[adapter.name]))
+    raise SpecError(Report(placed, files=files, providers=[adapter.name]))

@@ -188,6 +188,9 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--cosign-key", metavar="PUBKEY", help="refuse the image, before any cloud call, "
                              "unless its pinned digest has a valid cosign signature by this public key in its "
                              "registry (docs/images.md, Signature policy at deploy)")
+        command.add_argument("--inspect-image", action="store_true", help="read the pinned image from its "
+                             "registry and refuse it, before any cloud call, when an image-* rule finds an error; "
+                             "warnings become notes (docs/images.md, Digests)")
 
     export = cloud("export", "write a live function as a spec", cmd_export)
     export.add_argument("name", metavar="NAME", help="the function's name")

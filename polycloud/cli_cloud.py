@@ -137,6 +137,18 @@ def _signature_policy(args: argparse.Namespace) -> SignaturePolicy | None:
         raise UsageError(f"--cosign-key: {exc}") from None
 
 
+def _inspect_image(args: argparse.Namespace) -> bool:
+    """``--inspect-image``: True (check the pinned image with the image rules before any cloud call).
+
+    Raises:
+        UsageError: ``--no-pin`` was given too (the image inspected is the one the digest names).
+    """
+    inspect = bool(getattr(args, "inspect_image", False))
+    if inspect and getattr(args, "no_pin", False):
+        raise UsageError("--inspect-image reads the image its digest names, so it cannot go with --no-pin")
+    return inspect
+
+
 def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     """`polycloud deploy FILE -p P`: create or update the function."""
     from polycloud._deploy import deploy
@@ -145,7 +157,7 @@ def cmd_deploy(args: argparse.Namespace, *, dry_run: bool | None = None) -> int:
     dry = args.dry_run if dry_run is None else dry_run
     result = deploy(args.file, provider, dry_run=dry, limit_overrides=limits_flag(args.limits),
                     settings=_settings(args, provider), pin_images=_pin_images(args),
-                    signature=_signature_policy(args))
+                    signature=_signature_policy(args), inspect_image=_inspect_image(args))
     if args.format == "json":
         emit(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

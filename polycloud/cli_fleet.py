@@ -118,7 +118,14 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 def cmd_deploy_files(args: argparse.Namespace) -> int:
     """`polycloud deploy FILE... -p P [--jobs N]`: one file as before; several as a fleet with a summary."""
-    from polycloud.cli_cloud import _one_provider, _pin_images, _settings, _signature_policy, cmd_deploy
+    from polycloud.cli_cloud import (
+        _inspect_image,
+        _one_provider,
+        _pin_images,
+        _settings,
+        _signature_policy,
+        cmd_deploy,
+    )
     from polycloud.fleet import DEFAULT_JOBS, deploy_all
 
     files = list(dict.fromkeys(args.files))
@@ -130,7 +137,7 @@ def cmd_deploy_files(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     results = deploy_all(files, provider, jobs=jobs, dry_run=args.dry_run, limit_overrides=limits_flag(args.limits),
                          settings=_settings(args, provider), pin_images=_pin_images(args),
-                         signature=_signature_policy(args))
+                         signature=_signature_policy(args), inspect_image=_inspect_image(args))
     return _summary(results, args.format, jobs, time.perf_counter() - start, "plan" if args.dry_run else "deploy")
 
 

@@ -171,11 +171,12 @@ def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT
                limit_overrides: Mapping[str, Any] | None = None,
                settings: Mapping[str, Any] | None = None,
                pin_images: bool | None = None,
-               signature: SignaturePolicy | None = None) -> list[FleetResult[Deployment]]:
+               signature: SignaturePolicy | None = None,
+               inspect_image: bool = False) -> list[FleetResult[Deployment]]:
     """Deploy every spec (file paths, ``FunctionSpec`` objects or mappings) to ``provider`` (a key or alias, so
     each job makes its own adapter), at most ``jobs`` at a time, each as ``polycloud.deploy`` would with
-    ``settings``, ``pin_images`` and ``signature`` (a ``polycloud.image.SignaturePolicy``); one result per
-    spec, in order.
+    ``settings``, ``pin_images``, ``signature`` (a ``polycloud.image.SignaturePolicy``) and ``inspect_image``;
+    one result per spec, in order.
 
     A spec that fails (invalid, refused, a cloud call that failed after the retries) is a result with
     ``error`` set; the others go on. ``any(not r.ok for r in results)`` tells whether something failed.
@@ -186,7 +187,7 @@ def deploy_all(specs: Iterable[SpecInput], provider: str, *, jobs: int = DEFAULT
     given = dict(settings or {})
     return run_all(list(specs), lambda spec: deploy(spec, provider, dry_run=dry_run, limit_overrides=limit_overrides,
                                                     settings=given, pin_images=pin_images,
-                                                    signature=signature),
+                                                    signature=signature, inspect_image=inspect_image),
                    _label, jobs=jobs, verb="deployed")
 
 
