@@ -135,6 +135,18 @@ class FakeService(abc.ABC):
     def dispatch(self, request: FakeRequest) -> FakeResponse:
         """The service's own answer; subclasses implement it."""
 
+    def fault_reply(self, answer: Fault) -> tuple[int, dict[str, str], str] | Exception:
+        """What ``responses`` sends for an injected fault: a dropped connection, or the status with the service's
+        error body (``fault_body``) and any ``Retry-After``."""
+        import requests
+
+        if answer.drop:
+            return requests.exceptions.ConnectionError("connection dropped by the fake (injected fault)")
+        headers = {"Content-Type": "application/json"}
+        if answer.retry_after is not None:
+            headers["Retry-After"] = f"{answer.retry_after:g}"
+        return answer.status, headers, json.dumps(answer.body or self.fault_body(answer.status))
+
     def fault_body(self, status: int) -> Any:
         """The error body an injected fault answers with; subclasses use their API's shape."""
         return {"error": {"code": str(status), "message": "injected fault"}}
@@ -181,8 +193,6 @@ class FakeService(abc.ABC):
             yield self
 
     def _callback(self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], str] | Exception:
-        import requests
-
         url = urlsplit(prepared.url or "")
         raw: Any = prepared.body
         if isinstance(raw, bytes):
@@ -201,12 +211,7 @@ class FakeService(abc.ABC):
         self._run_hooks(request)
         answer = self.handle(request)
         if isinstance(answer, Fault):
-            if answer.drop:
-                return requests.exceptions.ConnectionError("connection dropped by the fake (injected fault)")
-            headers = {"Content-Type": "application/json"}
-            if answer.retry_after is not None:
-                headers["Retry-After"] = f"{answer.retry_after:g}"
-            return answer.status, headers, json.dumps(answer.body or self.fault_body(answer.status))
+            return self.fault_reply(answer)
         headers = {"Content-Type": "application/json", **answer.headers}
         text = "" if answer.body is None else json.dumps(answer.body)
         return answer.status, headers, text

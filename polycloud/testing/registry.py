@@ -249,10 +249,12 @@ class FakeRegistry(FakeService):
         return FakeResponse(200, body, {"Content-Type": "application/json"})
 
     # -- the responses front end, for bytes ---------------------------------------------
-    def _callback(  # type: ignore[override]  # blobs are bytes; responses takes bytes bodies as well as text
-            self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes] | Exception:
-        import requests
+    def fault_body(self, status: int) -> Any:
+        """The distribution API's error shape (https://github.com/opencontainers/distribution-spec, errors)."""
+        return {"errors": [{"code": "UNAVAILABLE", "message": "injected fault"}]}
 
+    def _callback(  # type: ignore[override]  # blobs are bytes; responses takes bytes bodies as well as text
+            self, prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes | str] | Exception:
         url = urlsplit(prepared.url or "")
         body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
         request = FakeRequest(method=(prepared.method or "GET").upper(), path=url.path,
@@ -261,13 +263,7 @@ class FakeRegistry(FakeService):
                               body=body if isinstance(body, bytes) else None)
         answer = self.handle(request)
         if isinstance(answer, Fault):
-            if answer.drop:
-                return requests.exceptions.ConnectionError("connection dropped by the fake (injected fault)")
-            headers = {"Content-Type": "application/json"}
-            if answer.retry_after is not None:
-                headers["Retry-After"] = f"{answer.retry_after:g}"
-            return answer.status, headers, json.dumps({"errors": [{"code": "UNAVAILABLE",
-                                                                   "message": "injected fault"}]}).encode()
+            return self.fault_reply(answer)
         raw: Any = answer.body
         headers = dict(answer.headers)
         if request.method == "HEAD":  # a HEAD answer has headers only (Content-Length says what GET would send)
